@@ -1,0 +1,284 @@
+// Validates and decodes buffers of RecordBatch v2 batches. One wasm call checks
+// every batch (sizes, magic, CRC-32C, record structure) and indexes every
+// record; the host then serves records as views of the caller's bytes.
+
+import { CorruptRecordError, InvalidRecordError, UnsupportedCompressionError } from "./errors.ts";
+import {
+  ATTR_COMPRESSION_MASK, ATTR_CONTROL, ATTR_DELETE_HORIZON, ATTR_TIMESTAMP_TYPE, ATTR_TRANSACTIONAL,
+  COMPRESSION_CODECS, type BatchHeader, type CompressionCodec, type LogRecord, type RecordBatch,
+  type RecordHeader,
+} from "./types.ts";
+import {
+  ATTRIBUTES, BASE_SEQUENCE, BASE_TIMESTAMP, BATCH_ENTRY_BYTES, BATCH_LENGTH, CORRUPTION_REASONS, CRC,
+  E_HEADERS_POSITION, E_HEADER_COUNT, E_KEY_LENGTH, E_KEY_POSITION, E_OFFSET_DELTA, E_TIMESTAMP_DELTA,
+  E_VALUE_LENGTH, E_VALUE_POSITION, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAGIC, MAX_TIMESTAMP,
+  PARTITION_LEADER_EPOCH, PRODUCER_EPOCH, PRODUCER_ID, RECORDS, RECORD_COUNT, RECORD_ENTRY_BYTES,
+  REASON_NONE, S_BATCHES, S_DETAIL, S_DETAIL2, S_REASON, S_RECORDS, S_VALID_BYTES, SCAN_RESULT_BYTES,
+} from "./wasm-abi.ts";
+import { align8, core, memoryViews, reserve, scratchBase } from "./wasm-core.ts";
+
+/** What validateBatches found: how much of the buffer is whole, valid batches. */
+export interface ValidationReport {
+  /** Bytes from the start that form whole valid batches (where a reader must stop). */
+  readonly validBytes: number;
+  readonly batchCount: number;
+  /** Records in the valid batches (compressed batches count as announced). */
+  readonly recordCount: number;
+  /** The first invalid batch, or null when every byte is valid. */
+  readonly error: CorruptRecordError | null;
+}
+
+/** The smallest record in bytes; bounds how many records a batch can hold. */
+const RECORD_BYTES_MIN = 7;
+const TWO_POW_32 = 0x1_0000_0000;
+const textDecoder = new TextDecoder();
+
+function corruption(position: number, reasonCode: number, detail: number, detail2: number): CorruptRecordError {
+  const reason = CORRUPTION_REASONS[reasonCode - 1];
+  if (reason === undefined) throw new Error(`wasm core returned unknown scan reason ${reasonCode}`);
+  const text: Record<typeof reason, () => string> = {
+    "truncated-header": () => `${detail} bytes left, a batch header needs ${RECORDS}`,
+    "batch-length-invalid": () => `batchLength ${detail} is below the header's ${RECORDS - LOG_OVERHEAD}`,
+    "truncated-batch": () => `batch of ${detail} bytes, only ${detail2} remain`,
+    "magic-unsupported": () => `magic ${detail}, only 2 is supported`,
+    "crc-mismatch": () => `stored CRC ${detail >>> 0} != computed ${detail2 >>> 0}`,
+    "record-count-invalid": () => `recordCount ${detail} does not match the records in the batch`,
+    "record-malformed": () => `record ${detail2} at byte ${detail} has fields that do not fit its length`,
+  };
+  return new CorruptRecordError(position, reason, text[reason]());
+}
+
+/** Upper bounds of the batches and records a scan can index, from batch headers alone. */
+function tableCapacities(bytes: Uint8Array, view: DataView): { batches: number; records: number } {
+  let position = 0;
+  let batches = 0;
+  let records = 0;
+  while (bytes.length - position >= RECORDS) {
+    const size = view.getInt32(position + BATCH_LENGTH) + LOG_OVERHEAD;
+    if (size < RECORDS || size > bytes.length - position) break;
+    const announced = view.getInt32(position + RECORD_COUNT);
+    records += Math.max(0, Math.min(announced, Math.floor((size - RECORDS) / RECORD_BYTES_MIN)));
+    batches++;
+    position += size;
+  }
+  return { batches, records };
+}
+
+interface ScanOutcome {
+  readonly validBytes: number;
+  readonly batchCount: number;
+  readonly recordCount: number;
+  readonly error: CorruptRecordError | null;
+  /** Per batch: position, size, first record index, record count (empty unless indexed). */
+  readonly batchTable: Int32Array;
+  readonly recordTable: ArrayBuffer;
+}
+
+/** Runs the wasm scanner over `bytes`; with `index`, also returns its tables. */
+function scan(bytes: Uint8Array, view: DataView, index: boolean): ScanOutcome {
+  const capacity = index ? tableCapacities(bytes, view) : { batches: 0, records: 0 };
+  const input = scratchBase;
+  const result = input + align8(bytes.length);
+  const batchTable = result + SCAN_RESULT_BYTES + 8;
+  const recordTable = batchTable + align8(capacity.batches * BATCH_ENTRY_BYTES);
+  reserve(recordTable - scratchBase + capacity.records * RECORD_ENTRY_BYTES);
+  memoryViews.u8.set(bytes, input);
+  core.scanBatches(
+    input, bytes.length, result,
+    index ? batchTable : 0, capacity.batches, index ? recordTable : 0, capacity.records,
+  );
+  const { i32, u8 } = memoryViews;
+  const r = result >> 2;
+  const reason = i32[r + S_REASON / 4]!;
+  const validBytes = i32[r + S_VALID_BYTES / 4]!;
+  const batchCount = i32[r + S_BATCHES / 4]!;
+  const recordCount = i32[r + S_RECORDS / 4]!;
+  const error = reason === REASON_NONE
+    ? null
+    : corruption(validBytes, reason, i32[r + S_DETAIL / 4]!, i32[r + S_DETAIL2 / 4]!);
+  return {
+    validBytes, batchCount, recordCount, error,
+    batchTable: index ? i32.slice(batchTable >> 2, (batchTable >> 2) + batchCount * 4) : new Int32Array(0),
+    recordTable: index ? u8.slice(recordTable, recordTable + recordCount * RECORD_ENTRY_BYTES).buffer : new ArrayBuffer(0),
+  };
+}
+
+function dataViewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Checks every batch in `bytes` (sizes, magic, CRC-32C, record structure and
+ * count) without decoding records. Never throws for bad bytes: the report says
+ * how many bytes are valid and why the rest is not.
+ */
+export function validateBatches(bytes: Uint8Array): ValidationReport {
+  const outcome = scan(bytes, dataViewOf(bytes), false);
+  return {
+    validBytes: outcome.validBytes,
+    batchCount: outcome.batchCount,
+    recordCount: outcome.recordCount,
+    error: outcome.error,
+  };
+}
+
+/** An int64 as a number; refuses values a double cannot hold exactly. */
+function readInt64(view: DataView, position: number, field: string): number {
+  const high = view.getInt32(position);
+  const value = high * TWO_POW_32 + view.getUint32(position + 4);
+  if (!Number.isSafeInteger(value)) throw new InvalidRecordError(`${field} ${view.getBigInt64(position)} exceeds 2^53`);
+  return value;
+}
+
+/** Reads the header fields of the batch at `position` (which must be valid). */
+export function readBatchHeader(view: DataView, position: number): BatchHeader {
+  const attributes = view.getInt16(position + ATTRIBUTES);
+  const baseOffset = readInt64(view, position, "baseOffset");
+  const lastOffsetDelta = view.getInt32(position + LAST_OFFSET_DELTA);
+  return {
+    baseOffset,
+    lastOffset: baseOffset + lastOffsetDelta,
+    lastOffsetDelta,
+    sizeInBytes: view.getInt32(position + BATCH_LENGTH) + LOG_OVERHEAD,
+    partitionLeaderEpoch: view.getInt32(position + PARTITION_LEADER_EPOCH),
+    magic: view.getInt8(position + MAGIC),
+    crc: view.getUint32(position + CRC),
+    attributes,
+    compression: COMPRESSION_CODECS[attributes & ATTR_COMPRESSION_MASK] ?? (`codec-${attributes & ATTR_COMPRESSION_MASK}` as CompressionCodec),
+    timestampType: attributes & ATTR_TIMESTAMP_TYPE ? "log-append-time" : "create-time",
+    isTransactional: (attributes & ATTR_TRANSACTIONAL) !== 0,
+    isControl: (attributes & ATTR_CONTROL) !== 0,
+    hasDeleteHorizon: (attributes & ATTR_DELETE_HORIZON) !== 0,
+    baseTimestamp: readInt64(view, position + BASE_TIMESTAMP, "baseTimestamp"),
+    maxTimestamp: readInt64(view, position + MAX_TIMESTAMP, "maxTimestamp"),
+    producerId: readInt64(view, position + PRODUCER_ID, "producerId"),
+    producerEpoch: view.getInt16(position + PRODUCER_EPOCH),
+    baseSequence: view.getInt32(position + BASE_SEQUENCE),
+    recordCount: view.getInt32(position + RECORD_COUNT),
+  };
+}
+
+/** Reads a zigzag varint from already-validated header bytes; returns [value, next position]. */
+function readHeaderVarint(bytes: Uint8Array, position: number): [number, number] {
+  let z = 0;
+  let shift = 0;
+  let byte: number;
+  do {
+    byte = bytes[position++]!;
+    z |= (byte & 0x7f) << shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return [(z >>> 1) ^ -(z & 1), position];
+}
+
+function decodeHeaders(bytes: Uint8Array, position: number, count: number): RecordHeader[] {
+  const headers: RecordHeader[] = [];
+  for (let h = 0; h < count; h++) {
+    const [keyLength, keyStart] = readHeaderVarint(bytes, position);
+    const key = textDecoder.decode(bytes.subarray(keyStart, keyStart + keyLength));
+    const [valueLength, valueStart] = readHeaderVarint(bytes, keyStart + keyLength);
+    const value = valueLength < 0 ? null : bytes.subarray(valueStart, valueStart + valueLength);
+    headers.push({ key, value });
+    position = valueStart + Math.max(valueLength, 0);
+  }
+  return headers;
+}
+
+/** The scanner's record table, copied out of wasm memory, with the bytes it points into. */
+class RecordTable {
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+
+  constructor(readonly source: Uint8Array, buffer: ArrayBuffer) {
+    this.i32 = new Int32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+  }
+
+  bytes(entry: number, positionField: number, lengthField: number): Uint8Array | null {
+    const length = this.i32[entry + lengthField / 4]!;
+    if (length < 0) return null;
+    const start = this.i32[entry + positionField / 4]!;
+    return this.source.subarray(start, start + length);
+  }
+}
+
+/** A record served from the scanner's table: key, value and headers are read when asked for. */
+class RecordView implements LogRecord {
+  constructor(
+    readonly offset: number,
+    readonly timestamp: number,
+    private readonly table: RecordTable,
+    /** Index of this record's entry in table.i32. */
+    private readonly entry: number,
+  ) {}
+
+  get key(): Uint8Array | null {
+    return this.table.bytes(this.entry, E_KEY_POSITION, E_KEY_LENGTH);
+  }
+
+  get value(): Uint8Array | null {
+    return this.table.bytes(this.entry, E_VALUE_POSITION, E_VALUE_LENGTH);
+  }
+
+  get headers(): readonly RecordHeader[] {
+    const count = this.table.i32[this.entry + E_HEADER_COUNT / 4]!;
+    if (count === 0) return [];
+    return decodeHeaders(this.table.source, this.table.i32[this.entry + E_HEADERS_POSITION / 4]!, count);
+  }
+
+  get offsetDelta(): number {
+    return this.table.i32[this.entry + E_OFFSET_DELTA / 4]!;
+  }
+
+  get timestampDelta(): number {
+    return this.table.f64[(this.entry + E_TIMESTAMP_DELTA / 4) / 2]!;
+  }
+}
+
+function buildRecords(table: RecordTable, header: BatchHeader, position: number, first: number): LogRecord[] {
+  if (header.compression !== "none") throw new UnsupportedCompressionError(header.compression, position);
+  const count = header.recordCount;
+  const records = new Array<LogRecord>(count);
+  const logAppendTime = header.timestampType === "log-append-time";
+  for (let i = 0; i < count; i++) {
+    const entry = (first + i) * (RECORD_ENTRY_BYTES / 4);
+    const offset = header.baseOffset + table.i32[entry + E_OFFSET_DELTA / 4]!;
+    // Under LogAppendTime every record carries the broker's time, kept in maxTimestamp.
+    const timestamp = logAppendTime
+      ? header.maxTimestamp
+      : header.baseTimestamp + table.f64[(entry + E_TIMESTAMP_DELTA / 4) / 2]!;
+    records[i] = new RecordView(offset, timestamp, table, entry);
+  }
+  return records;
+}
+
+/**
+ * Decodes every batch in `bytes`. Keys, values and header values are views of
+ * `bytes`, not copies. Throws CorruptRecordError (with the byte position and
+ * reason) if any part of the buffer is not a valid batch; use validateBatches
+ * first to find where valid data ends in a buffer that may have a torn tail.
+ */
+export function decodeBatches(bytes: Uint8Array): RecordBatch[] {
+  const view = dataViewOf(bytes);
+  const outcome = scan(bytes, view, true);
+  if (outcome.error !== null) throw outcome.error;
+  const table = new RecordTable(bytes, outcome.recordTable);
+  const batches: RecordBatch[] = [];
+  for (let b = 0; b < outcome.batchCount; b++) {
+    const position = outcome.batchTable[b * 4]!;
+    const size = outcome.batchTable[b * 4 + 1]!;
+    const first = outcome.batchTable[b * 4 + 2]!;
+    const header = readBatchHeader(view, position);
+    let records: readonly LogRecord[] | undefined;
+    batches.push({
+      ...header,
+      position,
+      bytes: bytes.subarray(position, position + size),
+      get records(): readonly LogRecord[] {
+        records ??= buildRecords(table, header, position, first);
+        return records;
+      },
+    });
+  }
+  return batches;
+}

@@ -1,0 +1,74 @@
+// Typed errors of the format layer, named after Kafka's where one exists.
+// Every message states the offending value and the rule or limit it broke.
+
+/** Base class of every error loglab throws on purpose. */
+export class LoglabError extends Error {
+  /** Kafka's error name (e.g. CORRUPT_MESSAGE), or loglab's own for errors Kafka lacks. */
+  readonly code: string;
+  /** Whether retrying the same request may succeed (Kafka's RetriableException). */
+  readonly retriable: boolean;
+
+  constructor(code: string, message: string, retriable = false) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = retriable;
+  }
+}
+
+/** Why a span of bytes is not a valid RecordBatch v2. */
+export type CorruptionReason =
+  | "truncated-header"
+  | "batch-length-invalid"
+  | "truncated-batch"
+  | "magic-unsupported"
+  | "crc-mismatch"
+  | "record-count-invalid"
+  | "record-malformed";
+
+/** Bytes that are not valid batches: Kafka's CORRUPT_MESSAGE (CorruptRecordException). */
+export class CorruptRecordError extends LoglabError {
+  /** Byte position of the first invalid batch in the buffer that was checked. */
+  readonly position: number;
+  readonly reason: CorruptionReason;
+
+  constructor(position: number, reason: CorruptionReason, detail: string) {
+    super("CORRUPT_MESSAGE", `corrupt record batch at byte ${position}: ${reason} (${detail})`, true);
+    this.position = position;
+    this.reason = reason;
+  }
+}
+
+/** A batch or record over a size limit: Kafka's MESSAGE_TOO_LARGE. */
+export class RecordTooLargeError extends LoglabError {
+  readonly sizeBytes: number;
+  readonly limitBytes: number;
+  readonly limitName: string;
+
+  constructor(sizeBytes: number, limitBytes: number, limitName: string) {
+    super("MESSAGE_TOO_LARGE", `record batch of ${sizeBytes} bytes exceeds ${limitName}=${limitBytes}`);
+    this.sizeBytes = sizeBytes;
+    this.limitBytes = limitBytes;
+    this.limitName = limitName;
+  }
+}
+
+/** A record or batch that is well-formed bytes but breaks a rule: Kafka's INVALID_RECORD. */
+export class InvalidRecordError extends LoglabError {
+  constructor(message: string) {
+    super("INVALID_RECORD", message);
+  }
+}
+
+/** A compressed batch: loglab reads and writes uncompressed batches only. */
+export class UnsupportedCompressionError extends LoglabError {
+  readonly codec: string;
+
+  constructor(codec: string, position: number) {
+    super(
+      "UNSUPPORTED_COMPRESSION_TYPE",
+      `record batch at byte ${position} is compressed with ${codec}; loglab supports compression.type=none only`,
+    );
+    this.codec = codec;
+  }
+}

@@ -6,14 +6,14 @@ import { InvalidRecordError, RecordTooLargeError } from "./errors.ts";
 import {
   ATTR_CONTROL, ATTR_DELETE_HORIZON, ATTR_TIMESTAMP_TYPE, ATTR_TRANSACTIONAL, NO_PARTITION_LEADER_EPOCH,
   NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
-  type BatchInput, type BytesInput, type RecordInput,
+  type BatchInput, type BytesInput, type RecordHeaderInput, type RecordInput,
 } from "./types.ts";
 import {
   P_ATTRIBUTES, P_BASE_OFFSET, P_BASE_SEQUENCE, P_BASE_TIMESTAMP, P_LAST_OFFSET_DELTA, P_MAX_TIMESTAMP,
   P_PARTITION_LEADER_EPOCH, P_PRODUCER_EPOCH, P_PRODUCER_ID, P_RECORD_COUNT, PARAMS_BYTES, RECORDS,
   R_FIXED_BYTES, R_HEADERS_BYTES, R_HEADER_COUNT, R_KEY_LENGTH, R_OFFSET_DELTA, R_TIMESTAMP, R_VALUE_LENGTH,
 } from "./wasm-abi.ts";
-import { align8, core, memoryViews, reserve, scratchBase } from "./wasm-core.ts";
+import { core, memoryViews, reserve, scratchBase } from "./wasm-core.ts";
 
 /**
  * The largest batch the format layer will build: lengths are int32 on the wire
@@ -31,12 +31,6 @@ export interface EncodeOptions {
 
 const INT32_MAX = 0x7fffffff;
 const textEncoder = new TextEncoder();
-
-/** Upper bound of the bytes a BytesInput occupies as UTF-8. */
-function bytesBound(input: BytesInput | null | undefined): number {
-  if (input == null) return 0;
-  return typeof input === "string" ? input.length * 3 : input.length;
-}
 
 /** Writes bytes (UTF-8 for strings) at `position`; returns how many were written. */
 function writeBytes(u8: Uint8Array, position: number, input: BytesInput): number {
@@ -57,56 +51,99 @@ function checkTimestamp(name: string, value: number): void {
   if (!Number.isSafeInteger(value)) throw new InvalidRecordError(`${name} must be a safe integer (ms), got ${value}`);
 }
 
-function recordBound(record: RecordInput): number {
-  let bound = R_FIXED_BYTES + 7 + bytesBound(record.key) + bytesBound(record.value);
-  const headers = record.headers;
-  if (headers !== undefined) {
-    for (const header of headers) bound += 8 + header.key.length * 3 + bytesBound(header.value);
+/** Bytes a header section may take in the encoder's input layout (UTF-8 at 3 bytes per code unit). */
+function headersBound(headers: readonly RecordHeaderInput[]): number {
+  let bound = 0;
+  for (const header of headers) {
+    const value = header.value;
+    bound += 8 + header.key.length * 3 + (value == null ? 0 : typeof value === "string" ? value.length * 3 : value.length);
   }
   return bound;
 }
 
-/** Writes one record in the encoder's input layout; returns the next record's address. */
-function writeRecord(record: RecordInput, index: number, at: number, defaultTimestamp: number): number {
-  const { u8, i32, f64 } = memoryViews;
-  const timestamp = record.timestamp ?? defaultTimestamp;
-  const offsetDelta = record.offsetDelta ?? index;
-  f64[(at + R_TIMESTAMP) >> 3] = timestamp;
-  i32[(at + R_OFFSET_DELTA) >> 2] = offsetDelta;
-  let p = at + R_FIXED_BYTES;
-  const key = record.key;
-  let keyLength = -1;
-  if (key != null) {
-    keyLength = writeBytes(u8, p, key);
-    p += keyLength;
+/** Writes a header section (i32 lengths, -1 = null value); returns the address after it. */
+function writeHeaders(headers: readonly RecordHeaderInput[], at: number): number {
+  const { u8, view } = memoryViews;
+  for (const header of headers) {
+    const keyLength = writeBytes(u8, at + 4, header.key);
+    view.setInt32(at, keyLength, true);
+    at += 4 + keyLength;
+    const value = header.value;
+    const valueLength = value == null ? -1 : writeBytes(u8, at + 4, value);
+    view.setInt32(at, valueLength, true);
+    at += 4 + Math.max(valueLength, 0);
   }
-  i32[(at + R_KEY_LENGTH) >> 2] = keyLength;
-  const value = record.value;
-  let valueLength = -1;
-  if (value != null) {
-    valueLength = writeBytes(u8, p, value);
-    p += valueLength;
-  }
-  i32[(at + R_VALUE_LENGTH) >> 2] = valueLength;
-  const headers = record.headers;
-  const headersStart = p;
-  let headerCount = 0;
-  if (headers !== undefined) {
-    const view = memoryViews.view;
-    for (const header of headers) {
-      const headerKeyLength = writeBytes(u8, p + 4, header.key);
-      view.setInt32(p, headerKeyLength, true);
-      p += 4 + headerKeyLength;
-      const headerValue = header.value;
-      const headerValueLength = headerValue == null ? -1 : writeBytes(u8, p + 4, headerValue);
-      view.setInt32(p, headerValueLength, true);
-      p += 4 + Math.max(headerValueLength, 0);
-      headerCount++;
+  return at;
+}
+
+/** What laying out the records found, for the batch header. */
+interface RecordsLayout {
+  readonly end: number;
+  readonly maxTimestamp: number;
+  readonly lastOffsetDelta: number;
+}
+
+/**
+ * Writes every record in the encoder's input layout from `input` on, checking
+ * fields as it goes, and grows scratch memory as needed. One pass: this loop is
+ * the per-record cost of encoding, so it reads each property once.
+ */
+function layoutRecords(records: readonly RecordInput[], baseTimestamp: number, input: number, limit: number, limitName: string): RecordsLayout {
+  let maxTimestamp = -Infinity;
+  let lastOffsetDelta = records.length - 1;
+  let reserved = 0;
+  let { u8, i32, f64 } = memoryViews;
+  let at = input;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    const { key, value, headers } = record;
+    const timestamp = record.timestamp ?? baseTimestamp;
+    if (timestamp !== baseTimestamp) checkTimestamp(`records[${i}].timestamp`, timestamp);
+    if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+    let offsetDelta = record.offsetDelta;
+    if (offsetDelta === undefined) {
+      offsetDelta = i;
+    } else {
+      checkInt(`records[${i}].offsetDelta`, offsetDelta, 0, INT32_MAX);
+      if (offsetDelta > lastOffsetDelta) lastOffsetDelta = offsetDelta;
     }
+
+    const bound = R_FIXED_BYTES + 7 +
+      (key == null ? 0 : typeof key === "string" ? key.length * 3 : key.length) +
+      (value == null ? 0 : typeof value === "string" ? value.length * 3 : value.length) +
+      (headers === undefined ? 0 : headersBound(headers));
+    const needed = at + bound - scratchBase;
+    if (needed > reserved) {
+      if (needed - (input - scratchBase) > 2 * limit + 64) {
+        throw new RecordTooLargeError(needed - (input - scratchBase), limit, limitName);
+      }
+      reserved = 2 * needed; // geometric, so a large batch grows memory a few times at most
+      reserve(reserved);
+      ({ u8, i32, f64 } = memoryViews);
+    }
+
+    f64[(at + R_TIMESTAMP) >> 3] = timestamp;
+    i32[(at + R_OFFSET_DELTA) >> 2] = offsetDelta;
+    let p = at + R_FIXED_BYTES;
+    let keyLength = -1;
+    if (key != null) {
+      keyLength = writeBytes(u8, p, key);
+      p += keyLength;
+    }
+    let valueLength = -1;
+    if (value != null) {
+      valueLength = writeBytes(u8, p, value);
+      p += valueLength;
+    }
+    const headersStart = p;
+    if (headers !== undefined && headers.length > 0) p = writeHeaders(headers, p);
+    i32[(at + R_KEY_LENGTH) >> 2] = keyLength;
+    i32[(at + R_VALUE_LENGTH) >> 2] = valueLength;
+    i32[(at + R_HEADER_COUNT) >> 2] = headers === undefined ? 0 : headers.length;
+    i32[(at + R_HEADERS_BYTES) >> 2] = p - headersStart;
+    at = (p + 7) & ~7;
   }
-  i32[(at + R_HEADER_COUNT) >> 2] = headerCount;
-  i32[(at + R_HEADERS_BYTES) >> 2] = p - headersStart;
-  return align8(p);
+  return { end: at, maxTimestamp, lastOffsetDelta };
 }
 
 function attributesOf(batch: BatchInput): number {
@@ -129,32 +166,12 @@ export function encodeBatch(batch: BatchInput, options: EncodeOptions = {}): Uin
   const limit = Math.min(options.batchBytesMax ?? FORMAT_BATCH_BYTES_MAX, FORMAT_BATCH_BYTES_MAX);
   const limitName = options.batchBytesMax === undefined ? "FORMAT_BATCH_BYTES_MAX" : (options.batchBytesMaxName ?? "batchBytesMax");
 
-  // Pass 1: validate, derive defaults, bound the memory needed.
   const firstTimestamp = count > 0 ? records[0]!.timestamp : undefined;
   const baseTimestamp = batch.baseTimestamp ?? firstTimestamp;
   if (baseTimestamp === undefined) {
     throw new InvalidRecordError("a batch needs baseTimestamp or a timestamp on its first record");
   }
   checkTimestamp("baseTimestamp", baseTimestamp);
-  let maxTimestamp = -Infinity;
-  let lastOffsetDelta = count - 1;
-  let inputBound = 0;
-  let payloadBytesMin = 0; // UTF-8 never takes fewer bytes than UTF-16 code units
-  for (let i = 0; i < count; i++) {
-    const record = records[i]!;
-    const timestamp: number = record.timestamp ?? baseTimestamp;
-    if (timestamp !== baseTimestamp) checkTimestamp(`records[${i}].timestamp`, timestamp);
-    if (timestamp > maxTimestamp) maxTimestamp = timestamp;
-    const offsetDelta = record.offsetDelta;
-    if (offsetDelta !== undefined) {
-      checkInt(`records[${i}].offsetDelta`, offsetDelta, 0, INT32_MAX);
-      if (offsetDelta > lastOffsetDelta) lastOffsetDelta = offsetDelta;
-    }
-    inputBound += recordBound(record);
-    payloadBytesMin += (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  }
-  if (payloadBytesMin > limit) throw new RecordTooLargeError(payloadBytesMin, limit, limitName);
-
   const baseOffset = batch.baseOffset ?? 0;
   checkInt("baseOffset", baseOffset, 0, Number.MAX_SAFE_INTEGER);
   const producerId = batch.producerId ?? NO_PRODUCER_ID;
@@ -165,25 +182,23 @@ export function encodeBatch(batch: BatchInput, options: EncodeOptions = {}): Uin
   checkInt("baseSequence", baseSequence, -1, INT32_MAX);
   const partitionLeaderEpoch = batch.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH;
   checkInt("partitionLeaderEpoch", partitionLeaderEpoch, -1, INT32_MAX);
+  if (batch.maxTimestamp !== undefined) checkTimestamp("maxTimestamp", batch.maxTimestamp);
+
+  const params = scratchBase;
+  const input = params + PARAMS_BYTES;
+  const layout = layoutRecords(records, baseTimestamp, input, limit, limitName);
+  const inputBytes = layout.end - input;
+  let lastOffsetDelta = layout.lastOffsetDelta;
   if (batch.lastOffsetDelta !== undefined) {
     checkInt("lastOffsetDelta", batch.lastOffsetDelta, lastOffsetDelta, INT32_MAX);
     lastOffsetDelta = batch.lastOffsetDelta;
   }
-  if (batch.maxTimestamp !== undefined) checkTimestamp("maxTimestamp", batch.maxTimestamp);
-
-  // Pass 2: lay out parameters and records in scratch memory.
-  const params = scratchBase;
-  const input = params + PARAMS_BYTES;
-  reserve(PARAMS_BYTES + inputBound);
-  let at = input;
-  for (let i = 0; i < count; i++) at = writeRecord(records[i]!, i, at, baseTimestamp);
-  const inputBytes = at - input;
 
   const { view } = memoryViews;
   view.setBigInt64(params + P_BASE_OFFSET, BigInt(baseOffset), true);
   view.setBigInt64(params + P_PRODUCER_ID, BigInt(producerId), true);
   view.setFloat64(params + P_BASE_TIMESTAMP, baseTimestamp, true);
-  view.setFloat64(params + P_MAX_TIMESTAMP, batch.maxTimestamp ?? (count > 0 ? maxTimestamp : baseTimestamp), true);
+  view.setFloat64(params + P_MAX_TIMESTAMP, batch.maxTimestamp ?? (count > 0 ? layout.maxTimestamp : baseTimestamp), true);
   view.setInt32(params + P_PARTITION_LEADER_EPOCH, partitionLeaderEpoch, true);
   view.setInt32(params + P_LAST_OFFSET_DELTA, lastOffsetDelta, true);
   view.setInt32(params + P_BASE_SEQUENCE, baseSequence, true);

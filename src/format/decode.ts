@@ -69,9 +69,9 @@ interface ScanOutcome {
   readonly batchCount: number;
   readonly recordCount: number;
   readonly error: CorruptRecordError | null;
-  /** Per batch: position, size, first record index, record count (empty unless indexed). */
-  readonly batchTable: Int32Array;
-  readonly recordTable: ArrayBuffer;
+  /** Addresses in wasm memory of the scanner's tables, valid until the next wasm call. */
+  readonly batchTable: number;
+  readonly recordTable: number;
 }
 
 /** Runs the wasm scanner over `bytes`; with `index`, also returns its tables. */
@@ -87,7 +87,7 @@ function scan(bytes: Uint8Array, view: DataView, index: boolean): ScanOutcome {
     input, bytes.length, result,
     index ? batchTable : 0, capacity.batches, index ? recordTable : 0, capacity.records,
   );
-  const { i32, u8 } = memoryViews;
+  const { i32 } = memoryViews;
   const r = result >> 2;
   const reason = i32[r + S_REASON / 4]!;
   const validBytes = i32[r + S_VALID_BYTES / 4]!;
@@ -98,8 +98,8 @@ function scan(bytes: Uint8Array, view: DataView, index: boolean): ScanOutcome {
     : corruption(validBytes, reason, i32[r + S_DETAIL / 4]!, i32[r + S_DETAIL2 / 4]!);
   return {
     validBytes, batchCount, recordCount, error,
-    batchTable: index ? i32.slice(batchTable >> 2, (batchTable >> 2) + batchCount * 4) : new Int32Array(0),
-    recordTable: index ? u8.slice(recordTable, recordTable + recordCount * RECORD_ENTRY_BYTES).buffer : new ArrayBuffer(0),
+    batchTable,
+    recordTable,
   };
 }
 
@@ -171,95 +171,155 @@ function readHeaderVarint(bytes: Uint8Array, position: number): [number, number]
   return [(z >>> 1) ^ -(z & 1), position];
 }
 
-function decodeHeaders(bytes: Uint8Array, position: number, count: number): RecordHeader[] {
+function decodeHeaders(source: RecordSource, position: number, count: number): RecordHeader[] {
+  const bytes = source.bytes;
   const headers: RecordHeader[] = [];
   for (let h = 0; h < count; h++) {
     const [keyLength, keyStart] = readHeaderVarint(bytes, position);
     const key = textDecoder.decode(bytes.subarray(keyStart, keyStart + keyLength));
     const [valueLength, valueStart] = readHeaderVarint(bytes, keyStart + keyLength);
-    const value = valueLength < 0 ? null : bytes.subarray(valueStart, valueStart + valueLength);
+    const value = source.view(valueStart, valueLength);
     headers.push({ key, value });
     position = valueStart + Math.max(valueLength, 0);
   }
   return headers;
 }
 
-/** The scanner's record table, copied out of wasm memory, with the bytes it points into. */
-class RecordTable {
-  readonly i32: Int32Array;
-  readonly f64: Float64Array;
-  readonly #sourceBuffer: ArrayBufferLike;
-  readonly #sourceOffset: number;
+/** The bytes records were decoded from, shared by every record of one decode call. */
+class RecordSource {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly buffer: ArrayBufferLike,
+    readonly byteOffset: number,
+  ) {}
 
-  constructor(readonly source: Uint8Array, buffer: ArrayBuffer) {
-    this.i32 = new Int32Array(buffer);
-    this.f64 = new Float64Array(buffer);
-    this.#sourceBuffer = source.buffer;
-    this.#sourceOffset = source.byteOffset;
-  }
-
-  bytes(entry: number, positionField: number, lengthField: number): Uint8Array | null {
-    const length = this.i32[entry + lengthField / 4]!;
-    if (length < 0) return null;
-    // A plain Uint8Array view even when the source is a Buffer: subarray would
-    // go through Buffer's species constructor, several times slower.
-    return new Uint8Array(this.#sourceBuffer, this.#sourceOffset + this.i32[entry + positionField / 4]!, length);
+  /** A plain Uint8Array view (never a Buffer: its species constructor is several times slower). */
+  view(position: number, length: number): Uint8Array | null {
+    return length < 0 ? null : new Uint8Array(this.buffer, this.byteOffset + position, length);
   }
 }
 
-/** A record served from the scanner's table: key, value and headers are read when asked for. */
+/**
+ * A record whose key, value and headers are views of the decoded bytes, made
+ * when read. Its fields are copied out of the scanner's table at decode time,
+ * so no per-call table outlives the wasm scratch memory it was written to.
+ */
 class RecordView implements LogRecord {
   constructor(
     readonly offset: number,
     readonly timestamp: number,
-    private readonly table: RecordTable,
-    /** Index of this record's entry in table.i32. */
-    private readonly entry: number,
+    readonly offsetDelta: number,
+    readonly timestampDelta: number,
+    private readonly source: RecordSource,
+    private readonly keyPosition: number,
+    private readonly keyLength: number,
+    private readonly valuePosition: number,
+    private readonly valueLength: number,
+    private readonly headersPosition: number,
+    private readonly headerCount: number,
   ) {}
 
   get key(): Uint8Array | null {
-    return this.table.bytes(this.entry, E_KEY_POSITION, E_KEY_LENGTH);
+    return this.source.view(this.keyPosition, this.keyLength);
   }
 
   get value(): Uint8Array | null {
-    return this.table.bytes(this.entry, E_VALUE_POSITION, E_VALUE_LENGTH);
+    return this.source.view(this.valuePosition, this.valueLength);
   }
 
   get headers(): readonly RecordHeader[] {
-    const count = this.table.i32[this.entry + E_HEADER_COUNT / 4]!;
-    if (count === 0) return [];
-    return decodeHeaders(this.table.source, this.table.i32[this.entry + E_HEADERS_POSITION / 4]!, count);
-  }
-
-  get offsetDelta(): number {
-    return this.table.i32[this.entry + E_OFFSET_DELTA / 4]!;
-  }
-
-  get timestampDelta(): number {
-    return this.table.f64[(this.entry + E_TIMESTAMP_DELTA / 4) / 2]!;
+    return this.headerCount === 0 ? [] : decodeHeaders(this.source, this.headersPosition, this.headerCount);
   }
 }
 
-function buildRecords(table: RecordTable, header: BatchHeader, position: number, first: number): LogRecord[] {
-  if (header.compression !== "none") throw new UnsupportedCompressionError(header.compression, position);
+/** Builds the records of one batch from the scanner's table in wasm memory (read before the next wasm call). */
+function buildRecords(source: RecordSource, header: BatchHeader, table: number, first: number): LogRecord[] {
+  const { i32, f64 } = memoryViews;
   const count = header.recordCount;
   const records = new Array<LogRecord>(count);
   const logAppendTime = header.timestampType === "log-append-time";
   for (let i = 0; i < count; i++) {
-    const entry = (first + i) * (RECORD_ENTRY_BYTES / 4);
-    const offset = header.baseOffset + table.i32[entry + E_OFFSET_DELTA / 4]!;
-    // Under LogAppendTime every record carries the broker's time, kept in maxTimestamp.
-    const timestamp = logAppendTime
-      ? header.maxTimestamp
-      : header.baseTimestamp + table.f64[(entry + E_TIMESTAMP_DELTA / 4) / 2]!;
-    records[i] = new RecordView(offset, timestamp, table, entry);
+    const entry = (table + (first + i) * RECORD_ENTRY_BYTES) >> 2;
+    const offsetDelta = i32[entry + E_OFFSET_DELTA / 4]!;
+    const timestampDelta = f64[(entry >> 1) + E_TIMESTAMP_DELTA / 8]!;
+    records[i] = new RecordView(
+      header.baseOffset + offsetDelta,
+      // Under LogAppendTime every record carries the broker's time, kept in maxTimestamp.
+      logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta,
+      offsetDelta,
+      timestampDelta,
+      source,
+      i32[entry + E_KEY_POSITION / 4]!,
+      i32[entry + E_KEY_LENGTH / 4]!,
+      i32[entry + E_VALUE_POSITION / 4]!,
+      i32[entry + E_VALUE_LENGTH / 4]!,
+      i32[entry + E_HEADERS_POSITION / 4]!,
+      i32[entry + E_HEADER_COUNT / 4]!,
+    );
   }
   return records;
 }
 
 /**
- * Decodes every batch in `bytes`. Keys, values and header values are views of
- * `bytes`, not copies. Throws CorruptRecordError (with the byte position and
+ * A decoded batch. A class rather than an object literal with a getter: V8
+ * builds such literals through a slow path that also keeps the young records
+ * they reference alive across scavenges, which cost decoding half its speed.
+ */
+class DecodedBatch implements RecordBatch {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly lastOffsetDelta: number;
+  readonly sizeInBytes: number;
+  readonly partitionLeaderEpoch: number;
+  readonly magic: number;
+  readonly crc: number;
+  readonly attributes: number;
+  readonly compression: CompressionCodec;
+  readonly timestampType: BatchHeader["timestampType"];
+  readonly isTransactional: boolean;
+  readonly isControl: boolean;
+  readonly hasDeleteHorizon: boolean;
+  readonly baseTimestamp: number;
+  readonly maxTimestamp: number;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+  readonly recordCount: number;
+  readonly #records: readonly LogRecord[] | null;
+
+  constructor(header: BatchHeader, readonly position: number, readonly bytes: Uint8Array, records: readonly LogRecord[] | null) {
+    this.baseOffset = header.baseOffset;
+    this.lastOffset = header.lastOffset;
+    this.lastOffsetDelta = header.lastOffsetDelta;
+    this.sizeInBytes = header.sizeInBytes;
+    this.partitionLeaderEpoch = header.partitionLeaderEpoch;
+    this.magic = header.magic;
+    this.crc = header.crc;
+    this.attributes = header.attributes;
+    this.compression = header.compression;
+    this.timestampType = header.timestampType;
+    this.isTransactional = header.isTransactional;
+    this.isControl = header.isControl;
+    this.hasDeleteHorizon = header.hasDeleteHorizon;
+    this.baseTimestamp = header.baseTimestamp;
+    this.maxTimestamp = header.maxTimestamp;
+    this.producerId = header.producerId;
+    this.producerEpoch = header.producerEpoch;
+    this.baseSequence = header.baseSequence;
+    this.recordCount = header.recordCount;
+    this.#records = records;
+  }
+
+  /** The batch's records; a compressed batch's cannot be read (UnsupportedCompressionError). */
+  get records(): readonly LogRecord[] {
+    if (this.#records === null) throw new UnsupportedCompressionError(this.compression, this.position);
+    return this.#records;
+  }
+}
+
+/**
+ * Decodes every batch in `bytes` and its records. Keys, values and header
+ * values are views of `bytes`, made when read, not copies. Throws CorruptRecordError (with the byte position and
  * reason) if any part of the buffer is not a valid batch; use validateBatches
  * first to find where valid data ends in a buffer that may have a torn tail.
  */
@@ -267,23 +327,18 @@ export function decodeBatches(bytes: Uint8Array): RecordBatch[] {
   const view = dataViewOf(bytes);
   const outcome = scan(bytes, view, true);
   if (outcome.error !== null) throw outcome.error;
-  const table = new RecordTable(bytes, outcome.recordTable);
+  const source = new RecordSource(bytes, bytes.buffer, bytes.byteOffset);
+  const batchEntries = memoryViews.i32;
   const batches: RecordBatch[] = [];
   for (let b = 0; b < outcome.batchCount; b++) {
-    const position = outcome.batchTable[b * 4]!;
-    const size = outcome.batchTable[b * 4 + 1]!;
-    const first = outcome.batchTable[b * 4 + 2]!;
+    const entry = (outcome.batchTable >> 2) + b * (BATCH_ENTRY_BYTES / 4);
+    const position = batchEntries[entry]!;
+    const size = batchEntries[entry + 1]!;
     const header = readBatchHeader(view, position);
-    let records: readonly LogRecord[] | undefined;
-    batches.push({
-      ...header,
-      position,
-      bytes: bytes.subarray(position, position + size),
-      get records(): readonly LogRecord[] {
-        records ??= buildRecords(table, header, position, first);
-        return records;
-      },
-    });
+    const records = header.compression === "none"
+      ? buildRecords(source, header, outcome.recordTable, batchEntries[entry + 2]!)
+      : null;
+    batches.push(new DecodedBatch(header, position, bytes.subarray(position, position + size), records));
   }
   return batches;
 }

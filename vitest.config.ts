@@ -1,8 +1,8 @@
-// Under Node: two projects in one run, every test in Node and the
-// environment-free tests (test/format, test/browser) again in headless
-// Chromium through Playwright. Under Deno (scripts/test-deno.mjs): the
-// environment-free tests only. Each project tells its tests which runtime it
-// claims, and test/format/runtime.test.ts checks the claim.
+// Where a test runs follows its name: `*.test.ts` runs in Node, headless
+// Chromium (through Playwright) and Deno (scripts/test-deno.mjs);
+// `*.node.test.ts`, `*.browser.test.ts` and `*.deno.test.ts` only there.
+// Each project tells its tests which runtime it claims, and
+// test/format/runtime.test.ts checks the claim.
 
 import { existsSync } from "node:fs";
 import { playwright } from "@vitest/browser-playwright";
@@ -12,8 +12,11 @@ import { defineConfig } from "vitest/config";
 // explicit CHROMIUM_PATH, then a system Chromium, then Playwright's default.
 const chromiumPath = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 
-const portableTests = ["test/format/**/*.test.ts"];
 const underDeno = "Deno" in globalThis;
+const only = (runtime: "node" | "browser" | "deno") => ({
+  include: ["test/**/*.test.ts"],
+  exclude: ["node", "browser", "deno"].filter((r) => r !== runtime).map((r) => `test/**/*.${r}.test.ts`),
+});
 
 export default defineConfig({
   test: {
@@ -21,7 +24,7 @@ export default defineConfig({
       {
         test: {
           name: "deno",
-          include: portableTests,
+          ...only("deno"),
           provide: { runtime: "deno" },
           testTimeout: 60_000,
         },
@@ -31,8 +34,7 @@ export default defineConfig({
         test: {
           name: "node",
           provide: { runtime: "node" },
-          include: ["test/**/*.test.ts"],
-          exclude: ["test/browser/**"],
+          ...only("node"),
           environment: "node",
           testTimeout: 60_000,
         },
@@ -40,7 +42,7 @@ export default defineConfig({
       {
         test: {
           name: "chromium",
-          include: [...portableTests, "test/browser/**/*.test.ts"],
+          ...only("browser"),
           provide: { runtime: "chromium" },
           testTimeout: 60_000,
           browser: {

@@ -1,0 +1,56 @@
+// The Storage interface: named append-only files, the only I/O the log does.
+// Names are paths with "/" separators ("orders-0/00000000000000000000.log");
+// folders exist implicitly. Durability is explicit: appended bytes are
+// readable at once but survive a crash only after sync().
+
+import { LoglabError } from "../format/index.ts";
+
+export interface Storage {
+  /** Opens `name` for appending and reading, creating it empty if absent. */
+  open(name: string): Promise<StorageFile>;
+  /** Names of the files whose name starts with `prefix`, sorted. */
+  list(prefix?: string): Promise<string[]>;
+  exists(name: string): Promise<boolean>;
+  /** Deletes `name`; deleting a missing file is not an error. */
+  delete(name: string): Promise<void>;
+  /** Renames `from` to `to`, replacing `to` if it exists. The rename is durable when it returns. */
+  rename(from: string, to: string): Promise<void>;
+  /** Releases what the storage holds open; the files stay. */
+  close(): Promise<void>;
+}
+
+export interface StorageFile {
+  readonly name: string;
+  /** Current size in bytes, including appends not yet synced; known without reading. */
+  readonly size: number;
+  /** Appends bytes at the end. They may sit in a buffer until sync(). */
+  append(bytes: Uint8Array): Promise<void>;
+  /** Reads up to `length` bytes from `position` (fewer at the end of the file). */
+  read(position: number, length: number): Promise<Uint8Array>;
+  /** Cuts the file to `size` bytes (never longer). Durable once synced. */
+  truncate(size: number): Promise<void>;
+  /** Makes every append and truncate so far durable. */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A storage operation that failed in the environment (disk full, quota, permissions). */
+export class StorageError extends LoglabError {
+  constructor(
+    message: string,
+    readonly fileName: string,
+    override readonly cause?: unknown,
+  ) {
+    super("KAFKA_STORAGE_ERROR", message, false);
+  }
+}
+
+/** The browser refused to store more (QuotaExceededError): nothing of the failed write was kept. */
+export class StorageQuotaError extends StorageError {}
+
+/** Throws unless `name` is a relative path of plain segments, as the adapters expect. */
+export function checkFileName(name: string): void {
+  if (name.length === 0 || name.startsWith("/") || name.split("/").some((part) => part === "" || part === "." || part === "..")) {
+    throw new StorageError(`invalid file name "${name}": use relative paths of non-empty segments, no "." or ".."`, name);
+  }
+}

@@ -6,6 +6,7 @@ export { decodeBatches, readBatchHeader, validateBatches, type ValidationReport 
 export {
   OFFSET_INDEX_ENTRY_BYTES, offsetIndexLookup, TIME_INDEX_ENTRY_BYTES, timeIndexLookup,
 } from "./index-search.ts";
+export { OffsetIndex, TimeIndex } from "./resident-index.ts";
 export {
   CorruptRecordError, type CorruptionReason, InvalidRecordError, LoglabError, RecordTooLargeError,
   UnsupportedCompressionError,

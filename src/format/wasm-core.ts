@@ -1,6 +1,7 @@
 // Loads the wasm core from bytes embedded at build time (no URL to fetch, so
-// Node, Deno, browsers and bundlers behave alike) and owns its scratch memory:
-// each call lays out its buffers from heapBase, and nothing survives a call.
+// Node, Deno, browsers and bundlers behave alike) and owns the shared
+// instance's scratch memory: each call lays out its buffers from heapBase,
+// and nothing survives a call.
 
 import { coreWasmBase64 } from "./core-wasm.generated.ts";
 import { RecordTooLargeError } from "./errors.ts";
@@ -17,10 +18,16 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-const { instance } = await WebAssembly.instantiate(decodeBase64(coreWasmBase64), {});
+const coreModule = await WebAssembly.compile(decodeBase64(coreWasmBase64));
 
-/** The raw exports; callers must reserve() before writing to memory. */
-export const core = instance.exports as unknown as CoreExports;
+/** A fresh instance of the core with a memory of its own (for resident data such as indexes). */
+export async function instantiateCore(): Promise<CoreExports> {
+  const instance = await WebAssembly.instantiate(coreModule, {});
+  return instance.exports as unknown as CoreExports;
+}
+
+/** The shared instance's raw exports; callers must reserve() before writing to memory. */
+export const core = await instantiateCore();
 
 /** First byte of scratch memory, 16-aligned. */
 export const scratchBase: number = core.heapBase();

@@ -1,0 +1,91 @@
+// LogManager: topics and their configs survive a restart, names and configs
+// are refused with the rule they break, and a clean shutdown skips recovery.
+
+import { describe, expect, it } from "vitest";
+import {
+  InvalidConfigError, InvalidPartitionsError, InvalidTopicError, LogManager, ManualClock, MemoryStorage, TopicExistsError,
+  UnknownTopicOrPartitionError,
+} from "../../src/index.ts";
+import { readAll, records } from "./helpers.ts";
+
+const open = (storage: MemoryStorage) => LogManager.open({ storage, clock: new ManualClock(1_700_000_000_000) });
+
+describe("LogManager", () => {
+  it("creates topics with partitions and configs, and finds them again after a restart", async () => {
+    const storage = new MemoryStorage();
+    const manager = await open(storage);
+    await manager.createTopic("test", 4);
+    await manager.createTopic("documents", 1, { "cleanup.policy": "compact", "segment.bytes": "1048576" });
+    await manager.log("test", 1).appendRecords(records("This will always be sent to partition 1"));
+    await manager.close();
+
+    const again = await open(storage);
+    expect(again.listTopics()).toEqual(["documents", "test"]);
+    expect(again.describeTopic("documents")).toMatchObject({
+      partitions: 1,
+      configOverrides: { "cleanup.policy": "compact", "segment.bytes": "1048576" },
+      config: { cleanupPolicy: "compact", segmentBytes: 1048576, retentionMs: 7 * 24 * 3600 * 1000 },
+    });
+    expect(await readAll(again.log("test", 1))).toEqual([[0, "k-This will always be sent to partition 1", "This will always be sent to partition 1"]]);
+    expect(again.recoveries).toEqual([]); // clean shutdown: nothing to recover
+  });
+
+  it("lays the files out as Kafka does", async () => {
+    const storage = new MemoryStorage();
+    const manager = await open(storage);
+    await manager.createTopic("test", 2);
+    await manager.log("test", 0).appendRecords(records("a"));
+    await manager.flush();
+    expect(await storage.list("test-")).toEqual([
+      "test-0/00000000000000000000.index",
+      "test-0/00000000000000000000.log",
+      "test-0/00000000000000000000.timeindex",
+      "test-1/00000000000000000000.index",
+      "test-1/00000000000000000000.log",
+      "test-1/00000000000000000000.timeindex",
+    ]);
+    const checkpoint = await storage.open("recovery-point-offset-checkpoint");
+    expect(new TextDecoder().decode(await checkpoint.read(0, 100))).toBe("0\n2\ntest 0 1\ntest 1 0\n");
+  });
+
+  it("recovers after a crash only from the checkpointed recovery point", async () => {
+    const storage = new MemoryStorage();
+    const manager = await open(storage);
+    await manager.createTopic("test", 1);
+    await manager.log("test", 0).appendRecords(records("a", "b"));
+    await manager.flush();
+    await manager.log("test", 0).appendRecords(records("lost"));
+    storage.crash();
+    const again = await open(storage);
+    expect((await readAll(again.log("test", 0))).map(([, , v]) => v)).toEqual(["a", "b"]);
+    expect(again.recoveries.map((r) => r.topicPartition)).toEqual(["test-0"]);
+  });
+
+  it("refuses bad topic names, naming the rule", async () => {
+    const manager = await open(new MemoryStorage());
+    for (const [name, rule] of [
+      ["", /empty/],
+      [".", /cannot be "\." or "\.\."/],
+      ["a".repeat(250), /250 characters, the limit is 249/],
+      ["orders/eu", /legal characters are ASCII letters, digits/],
+      ["spaced name", /legal characters/],
+    ] as const) {
+      await expect(manager.createTopic(name)).rejects.toBeInstanceOf(InvalidTopicError);
+      await expect(manager.createTopic(name)).rejects.toThrow(rule);
+    }
+    await manager.createTopic("a".repeat(249));
+  });
+
+  it("refuses duplicates, bad partition counts, unknown configs and unknown partitions", async () => {
+    const manager = await open(new MemoryStorage());
+    await manager.createTopic("test", 2);
+    await expect(manager.createTopic("test")).rejects.toBeInstanceOf(TopicExistsError);
+    await expect(manager.createTopic("zero", 0)).rejects.toBeInstanceOf(InvalidPartitionsError);
+    await expect(manager.createTopic("bad", 1, { "segment.bytes": "big" })).rejects.toBeInstanceOf(InvalidConfigError);
+    await expect(manager.createTopic("bad", 1, { "segment.bytes": "big" })).rejects.toThrow(/segment\.bytes: expected an integer >= 14, got "big"/);
+    await expect(manager.createTopic("bad", 1, { "retention.hours": "1" })).rejects.toThrow(/unknown key/);
+    expect(manager.hasTopic("bad")).toBe(false);
+    expect(() => manager.log("test", 2)).toThrow(UnknownTopicOrPartitionError);
+    expect(() => manager.log("nope", 0)).toThrow("unknown topic or partition nope-0");
+  });
+});

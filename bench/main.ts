@@ -3,8 +3,10 @@
 
 import { benchFormat } from "./format.ts";
 import { Report } from "./harness.ts";
+import { benchLog } from "./log.ts";
 
 const json = process.argv.includes("--json");
 const report = new Report();
 await benchFormat(report);
+await benchLog(report);
 console.log(json ? report.toJsonLines() : report.toTable());

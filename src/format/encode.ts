@@ -27,6 +27,13 @@ export interface EncodeOptions {
   readonly batchBytesMax?: number;
   /** Name of the setting behind batchBytesMax, for the error message. */
   readonly batchBytesMaxName?: string;
+  /**
+   * Write the batch into this buffer and return a view of it, instead of a new
+   * array. A producer that reuses its batch buffers (as Kafka's Java producer
+   * does with its BufferPool) avoids allocating, and on glibc re-faulting, a
+   * fresh buffer per batch. Too small a buffer gives RecordTooLargeError.
+   */
+  readonly into?: Uint8Array;
 }
 
 const INT32_MAX = 0x7fffffff;
@@ -213,5 +220,9 @@ export function encodeBatch(batch: BatchInput, options: EncodeOptions = {}): Uin
   reserve(PARAMS_BYTES + inputBytes + RECORDS + inputBytes + count * 4 + (inputBytes >> 2));
   const size = core.encodeBatch(params, input, out);
   if (size > limit) throw new RecordTooLargeError(size, limit, limitName);
-  return memoryViews.u8.slice(out, out + size);
+  const target = options.into;
+  if (target === undefined) return memoryViews.u8.slice(out, out + size);
+  if (size > target.length) throw new RecordTooLargeError(size, target.length, "the target buffer (into)");
+  target.set(memoryViews.u8.subarray(out, out + size));
+  return target.subarray(0, size);
 }

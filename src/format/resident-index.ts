@@ -77,10 +77,10 @@ abstract class ResidentIndex {
     return new Uint8Array(this.core.memory.buffer, this.#base, this.sizeInBytes).slice();
   }
 
-  /** The bytes of entry `index` (a copy), as appended to the index file. */
-  entryBytesAt(index: number): Uint8Array {
-    const at = this.entryAddress(index);
-    return new Uint8Array(this.core.memory.buffer, at, this.entryBytes).slice();
+  /** A copy of the entries from `index` on, as appended to the index file. */
+  bytesFrom(index: number): Uint8Array {
+    const from = this.entryAddress(index);
+    return new Uint8Array(this.core.memory.buffer, from, this.sizeInBytes - index * this.entryBytes).slice();
   }
 }
 

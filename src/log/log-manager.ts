@@ -73,6 +73,18 @@ function parseCheckpoint(text: string | null): Map<string, number> {
   return points;
 }
 
+/** Topics found as "<topic>-<partition>/…log" folders, with one more than the highest partition. */
+async function discoverPartitionFolders(storage: Storage): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  for (const name of await storage.list()) {
+    const match = /^(.+)-(\d+)\/\d{20}\.log$/.exec(name);
+    if (match === null) continue;
+    const [, topic, partition] = match;
+    found.set(topic!, Math.max(found.get(topic!) ?? 0, Number(partition) + 1));
+  }
+  return found;
+}
+
 export class LogManager {
   readonly #topics = new Map<string, { partitions: number; config: Record<string, string> }>();
   readonly #logs = new Map<string, PartitionLog>();
@@ -90,6 +102,12 @@ export class LogManager {
     const { storage } = options;
     const text = await readText(storage, TOPICS_FILE);
     const file: TopicsFile = text === null ? { version: 1, topics: {} } : JSON.parse(text);
+    // A data folder written by Kafka has partition folders but no topics file.
+    for (const [topic, partitions] of await discoverPartitionFolders(storage)) {
+      const known = file.topics[topic];
+      if (known === undefined) file.topics[topic] = { partitions, config: {} };
+      else known.partitions = Math.max(known.partitions, partitions);
+    }
     const cleanShutdown = await storage.exists(CLEAN_SHUTDOWN_FILE);
     const recoveryPoints = parseCheckpoint(await readText(storage, RECOVERY_CHECKPOINT_FILE));
     for (const [name, topic] of Object.entries(file.topics)) {

@@ -8,7 +8,7 @@ import {
   type EncodeOptions, type RecordInput, RecordTooLargeError, readBatchHeader, UnsupportedCompressionError,
   validateBatches,
 } from "../format/index.ts";
-import type { Clock } from "../runtime/index.ts";
+import { type Clock, OperationQueue } from "../runtime/index.ts";
 import type { Storage } from "../storage/index.ts";
 import type { BatchInfo } from "./batch-scan.ts";
 import { compactSegment, keyOf } from "./compaction.ts";
@@ -82,13 +82,22 @@ export interface PartitionLogOptions {
 const LEFTOVER_SUFFIXES = [".cleaned", ".swap", ".deleted"];
 const DEFAULT_READ_BYTES = 1024 * 1024;
 const TWO_POW_32 = 0x1_0000_0000;
+/** baseOffset, batchLength, partitionLeaderEpoch: the header bytes an append rewrites under CreateTime. */
+const PATCHED_HEADER_BYTES = 16;
+
+/** Writes a batch's assigned baseOffset and the leader epoch (0: a single leader) at `at`. */
+function writeOffsetAndEpoch(view: DataView, at: number, baseOffset: number): void {
+  view.setInt32(at, Math.floor(baseOffset / TWO_POW_32));
+  view.setUint32(at + 4, baseOffset % TWO_POW_32);
+  view.setInt32(at + 12, 0);
+}
 
 export class PartitionLog {
   #segments: LogSegment[];
   #logStartOffset: number;
   #recoveryPoint: number;
   #unflushedRecords = 0;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new OperationQueue();
   #closed = false;
 
   private constructor(
@@ -192,9 +201,7 @@ export class PartitionLog {
   /** Runs mutations one at a time, in call order. */
   #exclusive<T>(run: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new Error(`log ${this.topicPartition} is closed`));
-    const result = this.#queue.then(run);
-    this.#queue = result.catch(() => undefined);
-    return result;
+    return this.#queue.run(run);
   }
 
   /**
@@ -217,27 +224,34 @@ export class PartitionLog {
     const report = validateBatches(input);
     if (report.error !== null) throw report.error;
     if (report.batchCount === 0) throw new InvalidRecordError("an append needs at least one batch");
-    const bytes = input.slice(); // offsets are written into our copy, never the caller's buffer
-    const view = new DataView(bytes.buffer);
-    const now = this.options.clock.nowMs();
     const logAppendTime = this.config.messageTimestampType === "LogAppendTime";
+    // The caller's buffer is never written to. Under CreateTime only the first
+    // 16 bytes of each batch change (baseOffset, partitionLeaderEpoch: outside
+    // the CRC), so those are patched in a copy of the header and the rest is
+    // appended from the caller's bytes; LogAppendTime rewrites more, so it copies.
+    const bytes = logAppendTime ? input.slice() : input;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const now = this.options.clock.nowMs();
     const batches: Omit<BatchInfo, "position">[] = [];
+    const pieces: Uint8Array[] = [];
     let nextOffset = this.logEndOffset;
     let maxTimestamp = -1;
     let recordCount = 0;
     for (let at = 0; at < bytes.length;) {
       const header = readBatchHeader(view, at);
       this.#checkBatch(header.sizeInBytes, header.compression, header.recordCount, header.lastOffsetDelta, at);
-      // baseOffset and partitionLeaderEpoch lie outside the CRC: brokers rewrite them in place.
-      view.setInt32(at, Math.floor(nextOffset / TWO_POW_32));
-      view.setUint32(at + 4, nextOffset % TWO_POW_32);
-      view.setInt32(at + 12, 0);
       let batchMaxTimestamp = header.maxTimestamp;
       if (logAppendTime) {
+        writeOffsetAndEpoch(view, at, nextOffset);
         view.setInt16(at + 21, header.attributes | 0x08);
         view.setBigInt64(at + 35, BigInt(now));
         view.setUint32(at + 17, crc32c(bytes.subarray(at + 21, at + header.sizeInBytes)));
         batchMaxTimestamp = now;
+        pieces.push(bytes.subarray(at, at + header.sizeInBytes));
+      } else {
+        const head = bytes.slice(at, at + PATCHED_HEADER_BYTES);
+        writeOffsetAndEpoch(new DataView(head.buffer), 0, nextOffset);
+        pieces.push(head, bytes.subarray(at + PATCHED_HEADER_BYTES, at + header.sizeInBytes));
       }
       const lastOffset = nextOffset + header.lastOffsetDelta;
       batches.push({ size: header.sizeInBytes, baseOffset: nextOffset, lastOffset, maxTimestamp: batchMaxTimestamp, recordCount: header.recordCount });
@@ -250,7 +264,7 @@ export class PartitionLog {
 
     const firstOffset = this.logEndOffset;
     if (this.#active.shouldRoll(bytes.length, nextOffset - 1, now)) await this.#roll(now);
-    await this.#active.append(bytes, batches);
+    await this.#active.append(pieces, batches);
     this.#unflushedRecords += recordCount;
     if (this.#unflushedRecords >= this.config.flushMessages) await this.#flush();
     return {

@@ -125,16 +125,31 @@ export class LogSegment {
     return { offset: true, time: true };
   }
 
-  /** Appends whole batches (offsets already assigned) described by `batches`. */
-  async append(bytes: Uint8Array, batches: readonly Omit<BatchInfo, "position">[]): Promise<void> {
+  /**
+   * Appends whole batches (offsets already assigned, given as consecutive
+   * pieces of bytes) described by `batches`.
+   * Index entries reach their files at the next flush, as Kafka's memory-mapped
+   * indexes do; a crash before it loses only entries that recovery rebuilds.
+   */
+  async append(pieces: readonly Uint8Array[], batches: readonly Omit<BatchInfo, "position">[]): Promise<void> {
     let position = this.log.size;
-    await this.log.append(bytes);
+    for (const piece of pieces) await this.log.append(piece);
     for (const batch of batches) {
       this.#track(batch);
-      const indexed = this.#indexBatch(position, batch.size, batch.lastOffset);
-      if (indexed.offset) await this.indexFile.append(this.offsetIndex.entryBytesAt(this.offsetIndex.entryCount - 1));
-      if (indexed.time) await this.timeIndexFile.append(this.timeIndex.entryBytesAt(this.timeIndex.entryCount - 1));
+      this.#indexBatch(position, batch.size, batch.lastOffset);
       position += batch.size;
+    }
+  }
+
+  /** Writes the index entries added since the last time to the index files. */
+  async #persistIndexEntries(): Promise<void> {
+    const offsetBytes = this.offsetIndex.sizeInBytes;
+    if (this.indexFile.size < offsetBytes) {
+      await this.indexFile.append(this.offsetIndex.bytesFrom(this.indexFile.size / this.offsetIndex.entryBytes));
+    }
+    const timeBytes = this.timeIndex.sizeInBytes;
+    if (this.timeIndexFile.size < timeBytes) {
+      await this.timeIndexFile.append(this.timeIndex.bytesFrom(this.timeIndexFile.size / this.timeIndex.entryBytes));
     }
   }
 
@@ -326,10 +341,12 @@ export class LogSegment {
   }
 
   async flush(): Promise<void> {
+    await this.#persistIndexEntries();
     await Promise.all([this.log.sync(), this.indexFile.sync(), this.timeIndexFile.sync()]);
   }
 
   async close(): Promise<void> {
+    await this.#persistIndexEntries();
     await Promise.all([this.log.close(), this.indexFile.close(), this.timeIndexFile.close()]);
   }
 

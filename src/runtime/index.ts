@@ -2,4 +2,5 @@
 // reaching for the outside world.
 
 export { type Clock, ManualClock, systemClock } from "./clock.ts";
+export { OperationQueue } from "./operation-queue.ts";
 export { type Random, systemRandom } from "./random.ts";

@@ -14,29 +14,71 @@ export interface CrashOptions {
 }
 
 const CHUNK_BYTES_MIN = 4096;
+const CHUNK_BYTES_MAX = 1 << 20;
 
-/** A growable byte array with amortised O(1) appends. */
-class ByteArray {
-  bytes = new Uint8Array(CHUNK_BYTES_MIN);
+/**
+ * A growable byte sequence in chunks that double from 4 KiB up to 1 MiB: small
+ * files stay small, and a large one never copies what it holds to grow.
+ */
+class ChunkedBytes {
+  readonly #chunks: Uint8Array[] = [];
+  /** Byte position where each chunk starts. */
+  readonly #starts: number[] = [];
+  #capacity = 0;
   length = 0;
 
   append(data: Uint8Array): void {
-    if (this.length + data.length > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + data.length));
-      grown.set(this.bytes.subarray(0, this.length));
-      this.bytes = grown;
+    let from = 0;
+    while (from < data.length) {
+      if (this.length === this.#capacity) {
+        const size = Math.min(CHUNK_BYTES_MAX, CHUNK_BYTES_MIN << this.#chunks.length);
+        this.#chunks.push(new Uint8Array(size));
+        this.#starts.push(this.#capacity);
+        this.#capacity += size;
+      }
+      const index = this.#chunkAt(this.length);
+      const within = this.length - this.#starts[index]!;
+      const count = Math.min(this.#chunks[index]!.length - within, data.length - from);
+      this.#chunks[index]!.set(data.subarray(from, from + count), within);
+      from += count;
+      this.length += count;
     }
-    this.bytes.set(data, this.length);
-    this.length += data.length;
   }
 
-  view(): Uint8Array {
-    return this.bytes.subarray(0, this.length);
+  /** Index of the chunk holding byte `position`. */
+  #chunkAt(position: number): number {
+    let low = 0;
+    let high = this.#starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.#starts[middle]! <= position) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  /** A copy of [start, end), end clamped to the length. */
+  slice(start: number, end: number): Uint8Array {
+    end = Math.min(end, this.length);
+    const out = new Uint8Array(Math.max(0, end - start));
+    let at = start;
+    while (at < end) {
+      const index = this.#chunkAt(at);
+      const within = at - this.#starts[index]!;
+      const count = Math.min(this.#chunks[index]!.length - within, end - at);
+      out.set(this.#chunks[index]!.subarray(within, within + count), at - start);
+      at += count;
+    }
+    return out;
+  }
+
+  truncate(length: number): void {
+    this.length = Math.min(this.length, length);
   }
 }
 
 interface MemoryFileState {
-  data: ByteArray;
+  data: ChunkedBytes;
   /** Bytes from the start that are durable. */
   syncedBytes: number;
   /** The durable content differs from data below syncedBytes (after a truncate, before its sync). */
@@ -50,7 +92,7 @@ export class MemoryStorage implements Storage {
     checkFileName(name);
     let state = this.#files.get(name);
     if (state === undefined) {
-      state = { data: new ByteArray(), syncedBytes: 0, durableSnapshot: null };
+      state = { data: new ChunkedBytes(), syncedBytes: 0, durableSnapshot: null };
       this.#files.set(name, state);
     }
     return new MemoryFile(name, state, () => this.#files.get(name) === state);
@@ -91,12 +133,12 @@ export class MemoryStorage implements Storage {
    */
   crash(options: CrashOptions = {}): void {
     for (const [name, state] of this.#files) {
-      const durable = state.durableSnapshot ?? state.data.view().subarray(0, state.syncedBytes);
+      const durable = state.durableSnapshot ?? state.data.slice(0, state.syncedBytes);
       const unsynced = state.durableSnapshot === null ? state.data.length - state.syncedBytes : 0;
       const surviving = unsynced > 0 ? Math.max(0, Math.min(unsynced, options.survivingUnsyncedBytes?.(name, unsynced) ?? 0)) : 0;
-      const data = new ByteArray();
+      const data = new ChunkedBytes();
       data.append(durable);
-      if (surviving > 0) data.append(state.data.view().subarray(state.syncedBytes, state.syncedBytes + surviving));
+      if (surviving > 0) data.append(state.data.slice(state.syncedBytes, state.syncedBytes + surviving));
       this.#files.set(name, { data, syncedBytes: data.length, durableSnapshot: null });
     }
   }
@@ -124,8 +166,7 @@ class MemoryFile implements StorageFile {
 
   async read(position: number, length: number): Promise<Uint8Array> {
     this.#checkCurrent();
-    const end = Math.min(position + length, this.state.data.length);
-    return this.state.data.bytes.slice(Math.min(position, end), end);
+    return this.state.data.slice(position, position + length);
   }
 
   async truncate(size: number): Promise<void> {
@@ -133,9 +174,9 @@ class MemoryFile implements StorageFile {
     if (size >= this.state.data.length) return;
     // Until synced, a crash restores what was durable before the truncate.
     if (this.state.durableSnapshot === null && this.state.syncedBytes > size) {
-      this.state.durableSnapshot = this.state.data.bytes.slice(0, this.state.syncedBytes);
+      this.state.durableSnapshot = this.state.data.slice(0, this.state.syncedBytes);
     }
-    this.state.data.length = size;
+    this.state.data.truncate(size);
     this.state.syncedBytes = Math.min(this.state.syncedBytes, size);
   }
 

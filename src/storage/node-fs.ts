@@ -104,6 +104,10 @@ class NodeFsFile implements StorageFile {
     return this.#flushedSize + this.#buffer.length;
   }
 
+  #checkOpen(): void {
+    if (this.#closed) throw new StorageError(`file ${this.name} is closed`, this.name);
+  }
+
   #flush(): void {
     const pending = this.#buffer.view();
     let written = 0;
@@ -115,6 +119,7 @@ class NodeFsFile implements StorageFile {
   }
 
   async append(bytes: Uint8Array): Promise<void> {
+    this.#checkOpen();
     wrap(this.name, "append to", () => {
       if (this.#buffer.tryAppend(bytes)) return;
       this.#flush();
@@ -129,6 +134,7 @@ class NodeFsFile implements StorageFile {
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {
+    this.#checkOpen();
     return readThroughBuffer(position, length, this.#flushedSize, this.#buffer, (from, count) =>
       wrap(this.name, "read", () => {
         const out = new Uint8Array(count);
@@ -144,19 +150,21 @@ class NodeFsFile implements StorageFile {
   }
 
   async truncate(size: number): Promise<void> {
+    this.#checkOpen();
     if (size >= this.size) return;
     wrap(this.name, "truncate", () => {
       if (size >= this.#flushedSize) {
         this.#buffer.cut(size - this.#flushedSize);
         return;
       }
+      fs.ftruncateSync(this.fd, size); // first: if it fails, nothing buffered is lost
       this.#buffer.clear();
-      fs.ftruncateSync(this.fd, size);
       this.#flushedSize = size;
     });
   }
 
   async sync(): Promise<void> {
+    this.#checkOpen();
     wrap(this.name, "sync", () => {
       this.#flush();
       fs.fdatasyncSync(this.fd);
@@ -168,8 +176,11 @@ class NodeFsFile implements StorageFile {
     this.#closed = true;
     // Closing flushes what is buffered, as closing a file does; it does not fsync.
     wrap(this.name, "close", () => {
-      this.#flush();
-      fs.closeSync(this.fd);
+      try {
+        this.#flush();
+      } finally {
+        fs.closeSync(this.fd);
+      }
     });
   }
 }

@@ -23,7 +23,11 @@ export interface StorageFile {
   readonly name: string;
   /** Current size in bytes, including appends not yet synced; known without reading. */
   readonly size: number;
-  /** Appends bytes at the end. They may sit in a buffer until sync(). */
+  /**
+   * Appends bytes at the end. They may sit in a buffer until sync(). The bytes
+   * are copied before the returned promise settles, so the caller may reuse
+   * its buffer afterwards (not while the append is pending).
+   */
   append(bytes: Uint8Array): Promise<void>;
   /** Reads up to `length` bytes from `position` (fewer at the end of the file). */
   read(position: number, length: number): Promise<Uint8Array>;
@@ -53,4 +57,24 @@ export function checkFileName(name: string): void {
   if (name.length === 0 || name.startsWith("/") || name.split("/").some((part) => part === "" || part === "." || part === "..")) {
     throw new StorageError(`invalid file name "${name}": use relative paths of non-empty segments, no "." or ".."`, name);
   }
+}
+
+/** Whether `error` is a DOMException-like error called `name` (e.g. "NotFoundError"). */
+export function hasErrorName(error: unknown, name: string): boolean {
+  return typeof error === "object" && error !== null && (error as { name?: unknown }).name === name;
+}
+
+const isQuotaError = (error: unknown) => hasErrorName(error, "QuotaExceededError");
+
+/**
+ * The StorageError for a failed `action` on `fileName`: a StorageQuotaError when
+ * the error, or a transaction's own error (a quota failure at commit), is the
+ * browser's QuotaExceededError.
+ */
+export function toStorageError(error: unknown, fileName: string, action: string, transactionError?: unknown): StorageError {
+  if (error instanceof StorageError) return error;
+  const message = `${action} ${fileName} failed: ${error instanceof Error ? error.message : String(error)}`;
+  if (isQuotaError(error)) return new StorageQuotaError(message, fileName, error);
+  if (isQuotaError(transactionError)) return new StorageQuotaError(message, fileName, transactionError);
+  return new StorageError(message, fileName, error);
 }

@@ -117,3 +117,20 @@ describe("encode → decode round trip", () => {
     expect(batch!.lastOffset).toBe(19);
   });
 });
+
+describe("encoding into a caller's buffer", () => {
+  it("gives the same bytes as a fresh array, as a view of that buffer", () => {
+    const batch = { baseTimestamp: 7, records: [{ key: "k", value: "v" }, { value: null }] };
+    const buffer = new Uint8Array(1024).fill(0xee);
+    const view = encodeBatch(batch, { into: buffer });
+    expect(view.buffer).toBe(buffer.buffer);
+    expect(view).toEqual(encodeBatch(batch));
+    expect(buffer[view.length]).toBe(0xee);
+  });
+
+  it("refuses a buffer too small for the batch, naming it", () => {
+    expect(() => encodeBatch({ baseTimestamp: 0, records: [{ value: "x".repeat(100) }] }, { into: new Uint8Array(64) })).toThrow(
+      /exceeds the target buffer \(into\)=64/,
+    );
+  });
+});

@@ -6,6 +6,8 @@ import {
   InvalidConfigError, InvalidPartitionsError, InvalidTopicError, LogManager, ManualClock, MemoryStorage, TopicExistsError,
   UnknownTopicOrPartitionError,
 } from "../../src/index.ts";
+import { fromHex } from "../support/hex.ts";
+import vectors from "../vectors/record-batches.json" with { type: "json" };
 import { readAll, records } from "./helpers.ts";
 
 const open = (storage: MemoryStorage) => LogManager.open({ storage, clock: new ManualClock(1_700_000_000_000) });
@@ -87,5 +89,20 @@ describe("LogManager", () => {
     expect(manager.hasTopic("bad")).toBe(false);
     expect(() => manager.log("test", 2)).toThrow(UnknownTopicOrPartitionError);
     expect(() => manager.log("nope", 0)).toThrow("unknown topic or partition nope-0");
+  });
+});
+
+describe("a data folder Kafka wrote", () => {
+  it("is opened from its partition folders alone, and its batches are read as written", async () => {
+    const storage = new MemoryStorage();
+    const log = await storage.open("test-2/00000000000000000000.log");
+    await log.append(fromHex(vectors.batches[0]!.hex));
+    await log.sync();
+    const manager = await open(storage);
+    expect(manager.describeTopic("test").partitions).toBe(3);
+    expect((await readAll(manager.log("test", 2))).map(([offset, key]) => [offset, key])).toEqual([
+      [0, "foo"], [1, "foo"], [2, "bar"], [3, "foo"],
+    ]);
+    expect(manager.recoveries.map((r) => [r.topicPartition, r.truncatedBytes])).toEqual([["test-0", 0], ["test-1", 0], ["test-2", 0]]);
   });
 });

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// The loglab command line (Node and Deno): topics, produce, consume and dump,
+// after Kafka's console tools. Exit codes: 0 done, 1 refused or failed, 2 usage.
+
+import { LoglabError } from "../format/index.ts";
+import { LogManager } from "../log/index.ts";
+import { systemClock, systemRandom } from "../runtime/index.ts";
+import { consumeCommand } from "./consume.ts";
+import { dumpCommand } from "./dump.ts";
+import { folderStorage, Output, printError, stdinLines } from "./platform.ts";
+import { produceCommand } from "./produce.ts";
+import { topicsCommand } from "./topics.ts";
+import { USAGE, UsageError } from "./usage.ts";
+
+async function openManager(dataDir: string): Promise<LogManager> {
+  const manager = await LogManager.open({ storage: await folderStorage(dataDir), clock: systemClock });
+  for (const recovery of manager.recoveries) {
+    if (recovery.truncatedBytes > 0 || recovery.deletedSegments.length > 0) {
+      const reasons = recovery.recovered.filter((r) => r.error !== null).map((r) => r.error!.message).join("; ");
+      printError(
+        `recovered ${recovery.topicPartition}: truncated ${recovery.truncatedBytes} bytes` +
+        (recovery.deletedSegments.length > 0 ? `, deleted segments ${recovery.deletedSegments.join(", ")}` : "") +
+        (reasons === "" ? "" : ` (${reasons})`),
+      );
+    }
+  }
+  return manager;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  const out = new Output();
+  switch (command) {
+    case "topics":
+      await topicsCommand(args, openManager, out);
+      break;
+    case "produce":
+      await produceCommand(args, stdinLines(), openManager, systemClock, systemRandom);
+      break;
+    case "consume": {
+      const count = await consumeCommand(args, openManager, out);
+      printError(`Processed a total of ${count} messages`);
+      break;
+    }
+    case "dump":
+      await dumpCommand(args, folderStorage, out);
+      break;
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      out.line(USAGE);
+      break;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+  out.flush();
+  return 0;
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    printError(`${(error as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else if (error instanceof LoglabError) {
+    printError(`error: ${error.message}`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

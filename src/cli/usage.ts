@@ -1,0 +1,20 @@
+// The CLI's usage text and its usage error (exit code 2).
+
+export const USAGE = `loglab — a Kafka-style commit log in Kafka's on-disk format
+
+Usage:
+  loglab topics --data-dir DIR [--list | --describe] [--topic TOPIC]
+  loglab topics --data-dir DIR --create TOPIC [--partitions N] [--config key=value]...
+  loglab produce TOPIC --data-dir DIR [--partitions N] [--key-separator SEP] [--null-marker STR]
+                 [--partitioner murmur2|consistent|murmur2_random|consistent_random|random]
+  loglab consume TOPIC --data-dir DIR [--from-beginning] [--partition P] [--offset earliest|latest|N]
+                 [--max-messages N] [--format text|json] [--encoding utf8|hex|base64]
+  loglab dump FILE [--print-data-log]
+
+The data folder uses Kafka's layout (DIR/TOPIC-P/00000000000000000000.log), so
+Kafka's tools read what loglab writes and loglab reads what Kafka wrote.
+produce reads records from standard input, one per line ("key<SEP>value" with
+--key-separator; a value equal to --null-marker is a tombstone); consume prints
+values (or JSON objects with --format json).`;
+
+export class UsageError extends Error {}

@@ -27,15 +27,18 @@ function batchOf(records: number): Uint8Array {
 
 const openLog = (storage: Storage) => PartitionLog.open({ storage, clock, topic: "bench", partition: 0, config });
 
-/** Appends `batch` over and over to a log that is replaced whenever it passes `capBytes`. */
-async function appendRate(newStorage: () => Storage, batch: Uint8Array, recordsPerBatch: number, capBytes: number): Promise<number> {
+/**
+ * Appends `batch` over and over to a log that is replaced whenever it passes
+ * `capBytes`; `durable` flushes (fsyncs) each log before replacing it.
+ */
+async function appendRate(newStorage: () => Storage, batch: Uint8Array, recordsPerBatch: number, capBytes: number, durable: boolean): Promise<number> {
   let log = await openLog(newStorage());
   let written = 0;
   const rate = await throughput(async () => {
     await log.append(batch);
     written += batch.length;
     if (written > capBytes) {
-      await log.close();
+      await log.close({ sync: durable });
       log = await openLog(newStorage());
       written = 0;
     }
@@ -45,11 +48,10 @@ async function appendRate(newStorage: () => Storage, batch: Uint8Array, recordsP
 }
 
 /**
- * Raw bandwidth of fs.writeSync in 64 KiB chunks. Like the log runs, it starts
- * a new file every capBytes and deletes the old one, so both measure writes
- * into the page cache rather than the disk's writeback.
+ * Raw bandwidth of fs.writeSync in 64 KiB chunks, with the same file
+ * replacement as the log runs (and an fsync per file when `durable`).
  */
-async function rawWriteRate(dir: string, capBytes: number): Promise<number> {
+async function rawWriteRate(dir: string, capBytes: number, durable: boolean): Promise<number> {
   const chunk = new Uint8Array(64 * 1024).fill(7);
   let file = 0;
   const open = () => {
@@ -62,6 +64,7 @@ async function rawWriteRate(dir: string, capBytes: number): Promise<number> {
     fs.writeSync(fd, chunk);
     written += chunk.length;
     if (written > capBytes) {
+      if (durable) fs.fdatasyncSync(fd);
       fs.closeSync(fd);
       fd = open();
       written = 0;
@@ -73,11 +76,12 @@ async function rawWriteRate(dir: string, capBytes: number): Promise<number> {
 
 export async function benchLog(report: Report): Promise<void> {
   for (const size of [1, 100]) {
-    const batch = batchOf(size);
-    const name = `append-memory-batch${size}`;
-    report.add(name, "loglab", await appendRate(() => new MemoryStorage(), batch, size, 256 << 20), "records/s");
+    const rate = await appendRate(() => new MemoryStorage(), batchOf(size), size, 256 << 20, false);
+    report.add(`append-memory-batch${size}`, "loglab", rate, "records/s");
   }
 
+  // Files are replaced every 64 MiB and deleted: without fsync both sides write
+  // into the page cache; with it, both wait for the disk once per file.
   const dir = fs.mkdtempSync(join(tmpdir(), "loglab-bench-"));
   try {
     let folder = 0;
@@ -85,12 +89,15 @@ export async function benchLog(report: Report): Promise<void> {
       fs.rmSync(join(dir, `log-${folder}`), { recursive: true, force: true });
       return new NodeFsStorage(join(dir, `log-${++folder}`));
     };
-    const raw = await rawWriteRate(dir, FILE_BYTES_CAP);
-    for (const size of [1, 100]) {
-      const batch = batchOf(size);
-      const records = await appendRate(newFsStorage, batch, size, FILE_BYTES_CAP);
-      report.add(`append-fs-batch${size}`, "loglab", (records / size) * batch.length / MB, "MB/s");
-      report.add(`append-fs-batch${size}`, "native", raw / MB, "MB/s");
+    for (const durable of [false, true]) {
+      const raw = await rawWriteRate(dir, FILE_BYTES_CAP, durable);
+      for (const size of durable ? [100] : [1, 100]) {
+        const batch = batchOf(size);
+        const records = await appendRate(newFsStorage, batch, size, FILE_BYTES_CAP, durable);
+        const name = `append-fs-batch${size}${durable ? "-fsync-per-64MiB" : ""}`;
+        report.add(name, "loglab", (records / size) * batch.length / MB, "MB/s");
+        report.add(name, "native", raw / MB, "MB/s");
+      }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -417,10 +417,14 @@ export class PartitionLog {
     });
   }
 
-  /** Flushes and closes every segment. */
-  async close(): Promise<void> {
+  /**
+   * Flushes and closes every segment. With `sync: false` it closes without
+   * waiting for the disk: like a crash, unsynced bytes may be lost, and the
+   * next open recovers from the recovery point.
+   */
+  async close(options: { sync?: boolean } = {}): Promise<void> {
     await this.#exclusive(async () => {
-      await this.#flush();
+      if (options.sync ?? true) await this.#flush();
       for (const segment of this.#segments) await segment.close();
     });
     this.#closed = true;

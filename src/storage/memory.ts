@@ -15,6 +15,7 @@ export interface CrashOptions {
 
 const CHUNK_BYTES_MIN = 4096;
 const CHUNK_BYTES_MAX = 1 << 20;
+const CHUNK_DOUBLINGS = Math.log2(CHUNK_BYTES_MAX / CHUNK_BYTES_MIN);
 
 /**
  * A growable byte sequence in chunks that double from 4 KiB up to 1 MiB: small
@@ -31,7 +32,8 @@ class ChunkedBytes {
     let from = 0;
     while (from < data.length) {
       if (this.length === this.#capacity) {
-        const size = Math.min(CHUNK_BYTES_MAX, CHUNK_BYTES_MIN << this.#chunks.length);
+        // Doubling stops at the maximum (and before a 32-bit shift could overflow).
+        const size = this.#chunks.length >= CHUNK_DOUBLINGS ? CHUNK_BYTES_MAX : CHUNK_BYTES_MIN << this.#chunks.length;
         this.#chunks.push(new Uint8Array(size));
         this.#starts.push(this.#capacity);
         this.#capacity += size;

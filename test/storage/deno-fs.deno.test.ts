@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { StorageError } from "../../src/storage/index.ts";
 import { DenoFsStorage } from "../../src/storage/deno-fs.ts";
+import { logConformance } from "../log/log-conformance.ts";
 import { storageConformance } from "./conformance.ts";
 
 declare const Deno: {
@@ -68,4 +69,9 @@ describe("deno fs storage", () => {
     const storage = new DenoFsStorage(freshFolder());
     await expect(storage.rename("t-0/missing.log", "t-0/x.log")).rejects.toBeInstanceOf(StorageError);
   });
+});
+
+logConformance("deno fs", async () => {
+  const root = freshFolder();
+  return { storage: new DenoFsStorage(root), reopen: async () => new DenoFsStorage(root) };
 });

@@ -5,6 +5,7 @@
 import { deleteDB } from "idb";
 import { afterAll } from "vitest";
 import { IndexedDbStorage } from "../../src/storage/indexeddb.ts";
+import { logConformance } from "../log/log-conformance.ts";
 import { storageConformance } from "./conformance.ts";
 import { type FreshDatabase, indexedDbCases } from "./indexeddb-cases.ts";
 
@@ -24,3 +25,8 @@ storageConformance("indexeddb", async () => {
 });
 
 indexedDbCases(freshDatabase);
+
+logConformance("indexeddb", async () => {
+  const { databaseName } = freshDatabase();
+  return { storage: await IndexedDbStorage.open(databaseName), reopen: () => IndexedDbStorage.open(databaseName) };
+});

@@ -5,6 +5,7 @@
 import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
 import { IndexedDbStorage } from "../../src/storage/indexeddb.ts";
+import { logConformance } from "../log/log-conformance.ts";
 import { storageConformance } from "./conformance.ts";
 import { type FreshDatabase, indexedDbCases } from "./indexeddb-cases.ts";
 
@@ -28,3 +29,11 @@ storageConformance("indexeddb (fake-indexeddb, 1000-byte chunks)", async () => {
 });
 
 indexedDbCases(freshDatabase);
+
+logConformance("indexeddb (fake-indexeddb)", async () => {
+  const { databaseName, indexedDB } = freshDatabase();
+  return {
+    storage: await IndexedDbStorage.open(databaseName, { indexedDB }),
+    reopen: () => IndexedDbStorage.open(databaseName, { indexedDB }),
+  };
+});

@@ -3,11 +3,23 @@
 
 import { describe, expect, it } from "vitest";
 import { MemoryStorage } from "../../src/storage/index.ts";
+import { logConformance } from "../log/log-conformance.ts";
 import { storageConformance } from "./conformance.ts";
 
 storageConformance("memory", async () => {
   const storage = new MemoryStorage();
   return { storage, reopen: async () => storage };
+});
+
+describe("memory storage files", () => {
+  it("grow past 32 chunks (40 MiB) and read back across chunk boundaries", async () => {
+    const file = await new MemoryStorage().open("t-0/big.log");
+    const piece = new Uint8Array(1 << 20);
+    for (let i = 0; i < 40; i++) await file.append(piece.fill(i));
+    expect(file.size).toBe(40 << 20);
+    const across = await file.read((33 << 20) - 2, 4);
+    expect([...across]).toEqual([32, 32, 33, 33]);
+  });
 });
 
 describe("memory storage crashes", () => {
@@ -42,4 +54,9 @@ describe("memory storage crashes", () => {
     storage.crash();
     expect(await (await storage.open("t-0/a.log")).read(0, 10)).toEqual(bytes(1, 2, 3, 4));
   });
+});
+
+logConformance("memory", async () => {
+  const storage = new MemoryStorage();
+  return { storage, reopen: async () => storage };
 });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StorageError } from "../../src/storage/index.ts";
 import { NodeFsStorage } from "../../src/storage/node-fs.ts";
+import { logConformance } from "../log/log-conformance.ts";
 import { storageConformance } from "./conformance.ts";
 
 storageConformance("node fs", async () => {
@@ -24,4 +25,9 @@ describe("node fs files", () => {
     await expect(file.read(0, 1)).rejects.toThrow(/is closed/);
     expect(await (await storage.open("t-0/a.log")).read(0, 9)).toEqual(Uint8Array.of(1));
   });
+});
+
+logConformance("node fs", async () => {
+  const root = mkdtempSync(join(tmpdir(), "loglab-log-"));
+  return { storage: new NodeFsStorage(root), reopen: async () => new NodeFsStorage(root) };
 });

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { StorageError, StorageQuotaError } from "../../src/storage/index.ts";
 import { OpfsStorage } from "../../src/storage/opfs.ts";
+import { logConformance } from "../log/log-conformance.ts";
 import { storageConformance } from "./conformance.ts";
 import { OpfsWorker } from "./opfs-worker-client.ts";
 
@@ -146,4 +147,9 @@ describe("opfs storage", () => {
     expect(await again.read(0, 9)).toEqual(Uint8Array.of(7, 7));
     await again.close();
   });
+});
+
+logConformance("opfs (main thread, async API)", async () => {
+  const directory = freshDirectory();
+  return { storage: await OpfsStorage.open({ directory }), reopen: () => OpfsStorage.open({ directory }) };
 });

@@ -12,7 +12,7 @@
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, wrap } from "idb";
 import { OperationQueue } from "../runtime/operation-queue.ts";
 import { checkFileName, type Storage, type StorageFile, StorageError, toStorageError } from "./storage.ts";
-import { readThroughBuffer, WRITE_BUFFER_BYTES, WriteBuffer } from "./write-buffer.ts";
+import { appendThroughBuffer, readThroughBuffer, WriteBuffer } from "./write-buffer.ts";
 
 /**
  * Chunk size for new files: a 1 MiB flush is 16 puts, and an append to a file
@@ -188,14 +188,8 @@ class IndexedDbFile implements StorageFile {
   append(bytes: Uint8Array): Promise<void> {
     return this.#queue.run(async () => {
       this.#checkOpen();
-      if (this.#buffer.tryAppend(bytes)) return;
-      if (bytes.length > WRITE_BUFFER_BYTES) {
-        // Larger than the buffer: write the buffer and these bytes in one transaction.
-        await this.#flush(bytes);
-        return;
-      }
-      await this.#flush();
-      this.#buffer.tryAppend(bytes);
+      // Bytes larger than the buffer are written with it in one transaction.
+      await appendThroughBuffer(this.#buffer, bytes, (oversized) => this.#flush(oversized));
     });
   }
 

@@ -16,7 +16,7 @@
 
 import { OperationQueue } from "../runtime/operation-queue.ts";
 import { checkFileName, hasErrorName, type Storage, type StorageFile, StorageError, toStorageError } from "./storage.ts";
-import { readThroughBuffer, WRITE_BUFFER_BYTES, WriteBuffer } from "./write-buffer.ts";
+import { appendThroughBuffer, readThroughBuffer, WriteBuffer } from "./write-buffer.ts";
 
 export type OpfsAccess = "sync" | "async";
 
@@ -325,16 +325,8 @@ class AsyncOpfsFile implements StorageFile {
   }
 
   append(bytes: Uint8Array): Promise<void> {
-    return this.#run("append to", async () => {
-      if (this.#buffer.tryAppend(bytes)) return;
-      if (bytes.length > WRITE_BUFFER_BYTES) {
-        // Larger than the buffer: write both with one writable.
-        await this.#flush(bytes);
-        return;
-      }
-      await this.#flush();
-      this.#buffer.tryAppend(bytes);
-    });
+    // Bytes larger than the buffer are written with it through one writable.
+    return this.#run("append to", () => appendThroughBuffer(this.#buffer, bytes, (oversized) => this.#flush(oversized)));
   }
 
   read(position: number, length: number): Promise<Uint8Array> {

@@ -57,3 +57,19 @@ export async function readThroughBuffer(
   out.set(buffer.view().subarray(0, end - flushedSize), fromDisk.length);
   return out;
 }
+
+/**
+ * Appends `bytes` through `buffer` for an adapter whose writes are async:
+ * buffered when they fit, else after a flush; bytes larger than the whole
+ * buffer go to `flush` along with what is buffered, in one write.
+ */
+export async function appendThroughBuffer(
+  buffer: WriteBuffer,
+  bytes: Uint8Array,
+  flush: (oversized?: Uint8Array) => Promise<void>,
+): Promise<void> {
+  if (buffer.tryAppend(bytes)) return;
+  if (bytes.length > WRITE_BUFFER_BYTES) return flush(bytes);
+  await flush();
+  buffer.tryAppend(bytes);
+}

@@ -9,14 +9,9 @@ import {
 } from "../../src/index.ts";
 import { fromHex } from "../support/hex.ts";
 import batchVectors from "../vectors/record-batches.json" with { type: "json" };
+import { concat } from "../support/bytes.ts";
 
 const vector = (name: string) => fromHex(batchVectors.batches.find((b) => b.name === name)!.hex);
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((position, part) => (all.set(part, position), position + part.length), 0);
-  return all;
-}
 
 // Kafka's CRC covers attributes..end. baseOffset (0-7) and partitionLeaderEpoch
 // (12-15) are outside it by design: brokers rewrite them without recomputing it.

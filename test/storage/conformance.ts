@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Storage, StorageError } from "../../src/storage/index.ts";
+import { pattern } from "../support/bytes.ts";
 
 export interface StorageUnderTest {
   readonly storage: Storage;
@@ -12,12 +13,6 @@ export interface StorageUnderTest {
 }
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
-
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 131 + seed * 7) & 0xff;
-  return out;
-}
 
 export function storageConformance(adapter: string, create: () => Promise<StorageUnderTest>): void {
   describe(`${adapter} storage conformance`, () => {

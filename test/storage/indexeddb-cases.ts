@@ -7,26 +7,11 @@ import { type IDBPDatabase, wrap } from "idb";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { StorageError, StorageQuotaError } from "../../src/storage/index.ts";
 import { IndexedDbStorage, type IndexedDbStorageOptions } from "../../src/storage/indexeddb.ts";
+import { concat, pattern } from "../support/bytes.ts";
 
 export interface FreshDatabase {
   readonly databaseName: string;
   readonly indexedDB: IDBFactory;
-}
-
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 17) & 0xff;
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /**

@@ -9,6 +9,7 @@ import { OpfsStorage } from "../../src/storage/opfs.ts";
 import { logConformance } from "../log/log-conformance.ts";
 import { storageConformance } from "./conformance.ts";
 import { OpfsWorker } from "./opfs-worker-client.ts";
+import { concat, pattern } from "../support/bytes.ts";
 
 const runFolder = `loglab-test-${crypto.randomUUID()}`;
 const freshDirectory = () => `${runFolder}/${crypto.randomUUID()}`;
@@ -31,22 +32,6 @@ storageConformance("opfs (dedicated worker, sync access handles)", async () => {
   const directory = freshDirectory();
   return { storage: await opfsWorker().openStorage(directory), reopen: () => opfsWorker().openStorage(directory) };
 });
-
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 17) & 0xff;
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 describe("opfs storage", () => {
   afterEach(() => {

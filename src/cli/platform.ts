@@ -16,9 +16,14 @@ export async function folderStorage(folder: string): Promise<Storage> {
   return new NodeFsStorage(folder);
 }
 
-/** Standard input, line by line (without line endings). */
+/**
+ * Standard input, line by line (without line endings). The iterator is made
+ * at once: readline drops lines that arrive before iteration starts, and the
+ * producer awaits the log before it reads its first line.
+ */
 export function stdinLines(): AsyncIterable<string> {
-  return readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  const iterator = readline.createInterface({ input: process.stdin, crlfDelay: Infinity })[Symbol.asyncIterator]();
+  return { [Symbol.asyncIterator]: () => iterator };
 }
 
 const OUTPUT_FLUSH_BYTES = 64 * 1024;

@@ -34,3 +34,18 @@ it("Deno's CLI and Node's read each other's logs", () => {
   ]);
   expect(run("node", ["consume", "shared", "--data-dir", dir, "--from-beginning"]).stdout).toBe("from deno\nalso deno\nfrom node\n");
 });
+
+it("standard input keeps lines that arrive before the reader starts, in Node and in Deno", () => {
+  const script = (module: string) =>
+    `import { stdinLines } from ${JSON.stringify(module)};
+     const lines = stdinLines();
+     await new Promise((resolve) => setTimeout(resolve, 300));
+     const out = [];
+     for await (const line of lines) out.push(line);
+     console.log(JSON.stringify(out));`;
+  const env = { ...process.env, DENO_DIR: join(root, ".cache", "deno"), DENO_NO_UPDATE_CHECK: "1" };
+  const node = spawnSync(process.execPath, ["--input-type=module", "-e", script(join(root, "dist", "cli", "platform.js"))], { input: "a\nb\nc\n", encoding: "utf8" });
+  expect(node.stdout.trim()).toBe('["a","b","c"]');
+  const denoRun = spawnSync(deno, ["eval", "--config", join(root, "deno.json"), script(join(root, "src", "cli", "platform.ts"))], { input: "a\nb\nc\n", encoding: "utf8", env });
+  expect(denoRun.stdout.trim()).toBe('["a","b","c"]');
+});

@@ -1,12 +1,21 @@
 // `npm run bench`: loglab's figures next to peers measured in the same run.
-// `npm run bench -- --json` prints one JSON object per measurement instead.
+//   --json          one JSON object per measurement instead of a table
+//   --only format   only the format benchmarks (or: --only log)
 
 import { benchFormat } from "./format.ts";
 import { Report } from "./harness.ts";
 import { benchLog } from "./log.ts";
 
-const json = process.argv.includes("--json");
+const suites = { format: benchFormat, log: benchLog } as const;
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+if (only !== undefined && !(only in suites)) {
+  console.error(`--only takes one of ${Object.keys(suites).join(", ")}, got ${only}`);
+  process.exit(2);
+}
 const report = new Report();
-await benchFormat(report);
-await benchLog(report);
+for (const [name, run] of Object.entries(suites)) {
+  if (only === undefined || only === name) await run(report);
+}
 console.log(json ? report.toJsonLines() : report.toTable());

@@ -265,48 +265,14 @@ function buildRecords(source: RecordSource, header: BatchHeader, table: number, 
  * builds such literals through a slow path that also keeps the young records
  * they reference alive across scavenges, which cost decoding half its speed.
  */
+// Declaration merging: a DecodedBatch has every BatchHeader field, copied in its constructor.
+interface DecodedBatch extends BatchHeader {}
+
 class DecodedBatch implements RecordBatch {
-  readonly baseOffset: number;
-  readonly lastOffset: number;
-  readonly lastOffsetDelta: number;
-  readonly sizeInBytes: number;
-  readonly partitionLeaderEpoch: number;
-  readonly magic: number;
-  readonly crc: number;
-  readonly attributes: number;
-  readonly compression: CompressionCodec;
-  readonly timestampType: BatchHeader["timestampType"];
-  readonly isTransactional: boolean;
-  readonly isControl: boolean;
-  readonly hasDeleteHorizon: boolean;
-  readonly baseTimestamp: number;
-  readonly maxTimestamp: number;
-  readonly producerId: number;
-  readonly producerEpoch: number;
-  readonly baseSequence: number;
-  readonly recordCount: number;
   readonly #records: readonly LogRecord[] | null;
 
   constructor(header: BatchHeader, readonly position: number, readonly bytes: Uint8Array, records: readonly LogRecord[] | null) {
-    this.baseOffset = header.baseOffset;
-    this.lastOffset = header.lastOffset;
-    this.lastOffsetDelta = header.lastOffsetDelta;
-    this.sizeInBytes = header.sizeInBytes;
-    this.partitionLeaderEpoch = header.partitionLeaderEpoch;
-    this.magic = header.magic;
-    this.crc = header.crc;
-    this.attributes = header.attributes;
-    this.compression = header.compression;
-    this.timestampType = header.timestampType;
-    this.isTransactional = header.isTransactional;
-    this.isControl = header.isControl;
-    this.hasDeleteHorizon = header.hasDeleteHorizon;
-    this.baseTimestamp = header.baseTimestamp;
-    this.maxTimestamp = header.maxTimestamp;
-    this.producerId = header.producerId;
-    this.producerEpoch = header.producerEpoch;
-    this.baseSequence = header.baseSequence;
-    this.recordCount = header.recordCount;
+    Object.assign(this, header);
     this.#records = records;
   }
 

@@ -130,10 +130,18 @@ export class LogSegment {
    * pieces of bytes) described by `batches`.
    * Index entries reach their files at the next flush, as Kafka's memory-mapped
    * indexes do; a crash before it loses only entries that recovery rebuilds.
+   * If storage fails, the segment is left as it was before the call.
    */
   async append(pieces: readonly Uint8Array[], batches: readonly Omit<BatchInfo, "position">[]): Promise<void> {
     let position = this.log.size;
-    for (const piece of pieces) await this.log.append(piece);
+    try {
+      for (const piece of pieces) await this.log.append(piece);
+    } catch (error) {
+      // A storage failure (a full disk, a browser quota) must not leave part of a
+      // batch behind: cut back to where this append started, then report it.
+      await this.log.truncate(position).catch(() => undefined);
+      throw error;
+    }
     for (const batch of batches) {
       this.#track(batch);
       this.#indexBatch(position, batch.size, batch.lastOffset);

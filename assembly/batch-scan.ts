@@ -25,9 +25,20 @@ const RECORD_BYTES_MIN: i32 = 7;
 // or 0 if the record is malformed. Module globals keep the walker allocation-free.
 let cursor: usize = 0;
 
-/** Reads a varint inside [cursor, end); returns false if it is malformed. */
+/**
+ * Reads a varint inside [cursor, end) and moves the cursor past it; sets the
+ * cursor to 0 if it is malformed. Most record fields fit one byte, so that
+ * case is decoded inline and the general reader runs only for the rest.
+ */
 // @ts-ignore: decorator
 @inline function nextVarint(end: usize): i32 {
+  if (cursor < end) {
+    const first = <i32>load<u8>(cursor);
+    if (first < 0x80) {
+      cursor++;
+      return (first >>> 1) ^ -(first & 1);
+    }
+  }
   const value = readVarint(cursor, end);
   if (varintLength < 0) { cursor = 0; return 0; }
   cursor += varintLength;

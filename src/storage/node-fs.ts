@@ -1,10 +1,12 @@
-// Storage on the Node.js filesystem, in Kafka's directory layout. It uses the
-// synchronous fs calls, as Kafka's log layer uses blocking I/O: a log append
-// is short, and a thread-pool hop per append would cost more than the write.
-// Appends go through a write-behind buffer; sync() writes it and fdatasyncs.
+// Storage on the Node.js filesystem, in Kafka's directory layout. Appends go
+// to a write-behind buffer; a full buffer is written on the thread pool while
+// the next one fills, and everything else uses the synchronous calls (as
+// Kafka's log layer uses blocking I/O: a thread-pool hop per small operation
+// would cost more than the operation). sync() writes the rest and fdatasyncs.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { OperationQueue } from "../runtime/operation-queue.ts";
 import { checkFileName, type Storage, type StorageFile, StorageError } from "./storage.ts";
 import { readThroughBuffer, WriteBuffer } from "./write-buffer.ts";
 
@@ -87,10 +89,43 @@ function syncDirectory(dir: string): void {
   }
 }
 
+/** Writes all of `bytes` at `position` on the thread pool. */
+function writeInBackground(fd: number, bytes: Uint8Array, position: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const writeFrom = (written: number): void => {
+      fs.write(fd, bytes, written, bytes.length - written, position + written, (error, count) => {
+        if (error !== null) reject(error);
+        else if (written + count < bytes.length) writeFrom(written + count);
+        else resolve();
+      });
+    };
+    writeFrom(0);
+  });
+}
+
+function writeAllSync(fd: number, bytes: Uint8Array, position: number): void {
+  let written = 0;
+  while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written, position + written);
+}
+
+/**
+ * A file with two write buffers: when one fills it is written on the thread
+ * pool while appends go on filling the other, so validating and copying the
+ * next batches overlaps with writing the last ones. Operations run in order,
+ * one at a time; a failed background write fails every later operation, as a
+ * failed disk takes a Kafka log folder offline.
+ */
 class NodeFsFile implements StorageFile {
-  readonly #buffer = new WriteBuffer();
+  #buffer = new WriteBuffer();
+  #spare = new WriteBuffer();
+  /** Bytes on disk (or handed to the OS). */
   #flushedSize: number;
+  /** The spare buffer's bytes being written in the background, and the write. */
+  #writingBytes = 0;
+  #writing: Promise<void> | null = null;
+  #failure: StorageError | null = null;
   #closed = false;
+  readonly #queue = new OperationQueue();
 
   constructor(
     readonly name: string,
@@ -101,42 +136,74 @@ class NodeFsFile implements StorageFile {
   }
 
   get size(): number {
-    return this.#flushedSize + this.#buffer.length;
+    return this.#flushedSize + this.#writingBytes + this.#buffer.length;
   }
 
-  #checkOpen(): void {
-    if (this.#closed) throw new StorageError(`file ${this.name} is closed`, this.name);
+  #run<T>(action: string, operation: () => Promise<T> | T): Promise<T> {
+    return this.#queue.run(async () => {
+      if (this.#closed) throw new StorageError(`file ${this.name} is closed`, this.name);
+      if (this.#failure !== null) throw this.#failure;
+      try {
+        return await operation();
+      } catch (error) {
+        throw error instanceof StorageError ? error : new StorageError(`${action} ${this.name} failed: ${(error as Error).message}`, this.name, error);
+      }
+    });
   }
 
-  #flush(): void {
-    const pending = this.#buffer.view();
-    let written = 0;
-    while (written < pending.length) {
-      written += fs.writeSync(this.fd, pending, written, pending.length - written, this.#flushedSize + written);
+  /** Waits for the background write, if any. */
+  async #settle(): Promise<void> {
+    if (this.#writing === null) return;
+    try {
+      await this.#writing;
+    } catch (error) {
+      this.#failure = new StorageError(`write to ${this.name} failed: ${(error as Error).message}`, this.name, error);
+      throw this.#failure;
+    } finally {
+      this.#writing = null;
     }
+  }
+
+  /** Hands the full buffer to the thread pool and continues with the spare one. */
+  #writeBufferInBackground(): void {
+    const full = this.#buffer;
+    this.#buffer = this.#spare;
+    this.#spare = full;
+    const bytes = full.view();
+    this.#writingBytes = bytes.length;
+    this.#writing = writeInBackground(this.fd, bytes, this.#flushedSize).then(() => {
+      this.#flushedSize += bytes.length;
+      this.#writingBytes = 0;
+      full.clear();
+    });
+  }
+
+  /** Writes everything buffered, synchronously, after any background write. */
+  async #flush(): Promise<void> {
+    await this.#settle();
+    const pending = this.#buffer.view();
+    writeAllSync(this.fd, pending, this.#flushedSize);
     this.#flushedSize += pending.length;
     this.#buffer.clear();
   }
 
-  async append(bytes: Uint8Array): Promise<void> {
-    this.#checkOpen();
-    wrap(this.name, "append to", () => {
+  append(bytes: Uint8Array): Promise<void> {
+    return this.#run("append to", async () => {
       if (this.#buffer.tryAppend(bytes)) return;
-      this.#flush();
+      await this.#settle();
+      this.#writeBufferInBackground();
       if (this.#buffer.tryAppend(bytes)) return;
-      // Larger than the buffer: write it straight through.
-      let written = 0;
-      while (written < bytes.length) {
-        written += fs.writeSync(this.fd, bytes, written, bytes.length - written, this.#flushedSize + written);
-      }
+      // Larger than a buffer: write it straight through, after what precedes it.
+      await this.#settle();
+      writeAllSync(this.fd, bytes, this.#flushedSize);
       this.#flushedSize += bytes.length;
     });
   }
 
-  async read(position: number, length: number): Promise<Uint8Array> {
-    this.#checkOpen();
-    return readThroughBuffer(position, length, this.#flushedSize, this.#buffer, (from, count) =>
-      wrap(this.name, "read", () => {
+  read(position: number, length: number): Promise<Uint8Array> {
+    return this.#run("read", async () => {
+      await this.#settle();
+      return readThroughBuffer(position, length, this.#flushedSize, this.#buffer, (from, count) => {
         const out = new Uint8Array(count);
         let read = 0;
         while (read < count) {
@@ -145,14 +212,14 @@ class NodeFsFile implements StorageFile {
           read += n;
         }
         return read === count ? out : out.subarray(0, read);
-      }),
-    );
+      });
+    });
   }
 
-  async truncate(size: number): Promise<void> {
-    this.#checkOpen();
-    if (size >= this.size) return;
-    wrap(this.name, "truncate", () => {
+  truncate(size: number): Promise<void> {
+    return this.#run("truncate", async () => {
+      await this.#settle();
+      if (size >= this.size) return;
       if (size >= this.#flushedSize) {
         this.#buffer.cut(size - this.#flushedSize);
         return;
@@ -163,22 +230,21 @@ class NodeFsFile implements StorageFile {
     });
   }
 
-  async sync(): Promise<void> {
-    this.#checkOpen();
-    wrap(this.name, "sync", () => {
-      this.#flush();
+  sync(): Promise<void> {
+    return this.#run("sync", async () => {
+      await this.#flush();
       fs.fdatasyncSync(this.fd);
     });
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
-    // Closing flushes what is buffered, as closing a file does; it does not fsync.
-    wrap(this.name, "close", () => {
+    // Closing writes what is buffered, as closing a file does; it does not fsync.
+    await this.#run("close", async () => {
       try {
-        this.#flush();
+        await this.#flush();
       } finally {
+        this.#closed = true;
         fs.closeSync(this.fd);
       }
     });

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The loglab command line (Node and Deno): topics, produce, consume and dump,
-// after Kafka's console tools. Exit codes: 0 done, 1 refused or failed, 2 usage.
+// The loglab command line (Node and Deno): topics, produce, consume, dump and
+// cleanup, after Kafka's console tools. Exit codes: 0 done, 1 refused or failed, 2 usage.
 
 import { LoglabError } from "../format/index.ts";
 import { LogManager } from "../log/index.ts";
 import { systemClock, systemRandom } from "../runtime/index.ts";
+import { cleanupCommand } from "./cleanup.ts";
 import { consumeCommand } from "./consume.ts";
 import { dumpCommand } from "./dump.ts";
 import { folderStorage, Output, printError, stdinLines } from "./platform.ts";
@@ -44,6 +45,9 @@ async function run(argv: string[]): Promise<number> {
     }
     case "dump":
       await dumpCommand(args, folderStorage, out);
+      break;
+    case "cleanup":
+      await cleanupCommand(args, openManager, out);
       break;
     case undefined:
     case "help":

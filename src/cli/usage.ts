@@ -10,11 +10,14 @@ Usage:
   loglab consume TOPIC --data-dir DIR [--from-beginning] [--partition P] [--offset earliest|latest|N]
                  [--max-messages N] [--format text|json] [--encoding utf8|hex|base64]
   loglab dump FILE [--print-data-log]
+  loglab cleanup --data-dir DIR [--topic TOPIC] [--roll]
 
 The data folder uses Kafka's layout (DIR/TOPIC-P/00000000000000000000.log), so
 Kafka's tools read what loglab writes and loglab reads what Kafka wrote.
 produce reads records from standard input, one per line ("key<SEP>value" with
 --key-separator; a value equal to --null-marker is a tombstone); consume prints
-values (or JSON objects with --format json).`;
+values (or JSON objects with --format json). cleanup applies retention and
+compaction now, as Kafka's log cleaner would in the background; --roll first
+closes the active segments, which the cleaner never touches.`;
 
 export class UsageError extends Error {}

@@ -142,3 +142,37 @@ describe("loglab refuses bad input clearly", () => {
     expect(loglab(["dump", "/nonexistent/00000000000000000000.log"])).toMatchObject({ status: 2, stderr: expect.stringContaining("no such file") });
   });
 });
+
+describe("the talk's document log through the CLI", () => {
+  it("round-trips create foo, update foo, create bar, remove foo, and compacts to bar plus foo's tombstone, then to bar", () => {
+    const dir = folder();
+    const created = loglab(["topics", "--data-dir", dir, "--create", "documents", "--config", "cleanup.policy=compact", "--config", "delete.retention.ms=0"]);
+    expect(created.status).toBe(0);
+    const talk = [
+      'foo|{"op":"create","data":"…"}',
+      'foo|{"op":"update","data":"…"}',
+      'bar|{"op":"create","data":"…"}',
+      "foo|<null>",
+    ].join("\n");
+    expect(loglab(["produce", "documents", "--data-dir", dir, "--key-separator", "|", "--null-marker", "<null>"], talk).status).toBe(0);
+    const consume = () =>
+      jsonLines(loglab(["consume", "documents", "--data-dir", dir, "--from-beginning", "--format", "json"]).stdout).map((r) => [r.offset, r.key, r.value]);
+    expect(consume()).toEqual([
+      [0, "foo", '{"op":"create","data":"…"}'],
+      [1, "foo", '{"op":"update","data":"…"}'],
+      [2, "bar", '{"op":"create","data":"…"}'],
+      [3, "foo", null],
+    ]);
+
+    // Nothing is cleaned while it is all in the active segment.
+    expect(loglab(["cleanup", "--data-dir", dir]).stdout).toBe("documents-0: compacted 0 records to 0 (0 tombstones removed)\n");
+    expect(consume()).toHaveLength(4);
+
+    // Rolled, it compacts to bar and foo's tombstone (offsets kept); the tombstone
+    // gets its delete horizon now and, with delete.retention.ms=0, goes next time.
+    expect(loglab(["cleanup", "--data-dir", dir, "--roll"]).stdout).toBe("documents-0: compacted 4 records to 2 (0 tombstones removed)\n");
+    expect(consume()).toEqual([[2, "bar", '{"op":"create","data":"…"}'], [3, "foo", null]]);
+    expect(loglab(["cleanup", "--data-dir", dir]).stdout).toBe("documents-0: compacted 2 records to 1 (1 tombstones removed)\n");
+    expect(consume()).toEqual([[2, "bar", '{"op":"create","data":"…"}']]);
+  });
+});

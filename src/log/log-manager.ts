@@ -5,6 +5,7 @@
 
 import type { Clock } from "../runtime/index.ts";
 import type { Storage } from "../storage/index.ts";
+import { readTextFile, writeTextFileAtomically } from "../storage/text-files.ts";
 import { DEFAULT_LOG_CONFIG, type LogConfig, parseLogConfig } from "./config.ts";
 import { InvalidPartitionsError, TopicExistsError, UnknownTopicOrPartitionError } from "./errors.ts";
 import { PartitionLog, type RecoveryReport } from "./partition-log.ts";
@@ -36,27 +37,6 @@ interface TopicsFile {
   readonly topics: Record<string, { partitions: number; config: Record<string, string> }>;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-async function readText(storage: Storage, name: string): Promise<string | null> {
-  if (!(await storage.exists(name))) return null;
-  const file = await storage.open(name);
-  const text = decoder.decode(await file.read(0, file.size));
-  await file.close();
-  return text;
-}
-
-/** Writes a small file atomically: a temporary file, synced, renamed over the target. */
-async function writeTextAtomically(storage: Storage, name: string, text: string): Promise<void> {
-  const temporary = `${name}.tmp`;
-  const file = await storage.open(temporary);
-  await file.truncate(0);
-  await file.append(encoder.encode(text));
-  await file.sync();
-  await file.close();
-  await storage.rename(temporary, name);
-}
 
 /** Kafka's checkpoint format: version, count, then "topic partition offset" lines. */
 function parseCheckpoint(text: string | null): Map<string, number> {
@@ -100,7 +80,7 @@ export class LogManager {
   static async open(options: LogManagerOptions): Promise<LogManager> {
     const manager = new LogManager(options);
     const { storage } = options;
-    const text = await readText(storage, TOPICS_FILE);
+    const text = await readTextFile(storage, TOPICS_FILE);
     const file: TopicsFile = text === null ? { version: 1, topics: {} } : JSON.parse(text);
     // A data folder written by Kafka has partition folders but no topics file.
     for (const [topic, partitions] of await discoverPartitionFolders(storage)) {
@@ -109,7 +89,7 @@ export class LogManager {
       else known.partitions = Math.max(known.partitions, partitions);
     }
     const cleanShutdown = await storage.exists(CLEAN_SHUTDOWN_FILE);
-    const recoveryPoints = parseCheckpoint(await readText(storage, RECOVERY_CHECKPOINT_FILE));
+    const recoveryPoints = parseCheckpoint(await readTextFile(storage, RECOVERY_CHECKPOINT_FILE));
     for (const [name, topic] of Object.entries(file.topics)) {
       manager.#topics.set(name, topic);
       for (let partition = 0; partition < topic.partitions; partition++) {
@@ -159,7 +139,7 @@ export class LogManager {
 
   async #saveTopics(): Promise<void> {
     const file: TopicsFile = { version: 1, topics: Object.fromEntries(this.#topics) };
-    await writeTextAtomically(this.options.storage, TOPICS_FILE, JSON.stringify(file, null, 2));
+    await writeTextFileAtomically(this.options.storage, TOPICS_FILE, JSON.stringify(file, null, 2));
   }
 
   listTopics(): string[] {
@@ -202,7 +182,7 @@ export class LogManager {
       const dash = log.topicPartition.lastIndexOf("-");
       return `${log.topicPartition.slice(0, dash)} ${log.topicPartition.slice(dash + 1)} ${log.recoveryPoint}`;
     });
-    await writeTextAtomically(this.options.storage, RECOVERY_CHECKPOINT_FILE, ["0", String(lines.length), ...lines, ""].join("\n"));
+    await writeTextFileAtomically(this.options.storage, RECOVERY_CHECKPOINT_FILE, ["0", String(lines.length), ...lines, ""].join("\n"));
   }
 
   /** Applies retention to every log and compacts the compacted ones. */

@@ -4,7 +4,7 @@
 // position by the segment's index. Mutations run one at a time.
 
 import {
-  crc32c, decodeBatches, encodeBatch, InvalidRecordError, type BatchInput, type CompressionCodec,
+  type BatchHeader, crc32c, decodeBatches, encodeBatch, InvalidRecordError, type BatchInput, type CompressionCodec,
   type EncodeOptions, type RecordInput, RecordTooLargeError, readBatchHeader, UnsupportedCompressionError,
   validateBatches,
 } from "../format/index.ts";
@@ -350,6 +350,26 @@ export class PartitionLog {
       else high = middle - 1;
     }
     return low;
+  }
+
+  /**
+   * The headers of every batch from the one holding `fromOffset` to the log
+   * end, read a megabyte at a time (for rebuilding state such as producer
+   * sequences from the log).
+   */
+  async *batchHeaders(fromOffset = this.#logStartOffset): AsyncGenerator<BatchHeader> {
+    let offset = fromOffset;
+    while (offset < this.logEndOffset) {
+      const { records } = await this.read(offset, { maxBytes: DEFAULT_READ_BYTES });
+      if (records.length === 0) return;
+      const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+      for (let at = 0; at < records.length;) {
+        const header = readBatchHeader(view, at);
+        yield header;
+        offset = header.lastOffset + 1;
+        at += header.sizeInBytes;
+      }
+    }
   }
 
   /** ListOffsets by timestamp: the first record with timestamp >= target, or null if none. */

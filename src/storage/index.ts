@@ -5,3 +5,4 @@
 
 export { type CrashOptions, MemoryStorage } from "./memory.ts";
 export { checkFileName, type Storage, StorageError, type StorageFile, StorageQuotaError } from "./storage.ts";
+export { readTextFile, writeTextFileAtomically } from "./text-files.ts";

@@ -1,0 +1,279 @@
+// A single-node broker: Kafka's produce, fetch, list-offsets, producer-id and
+// offset commit/fetch handlers over a LogManager. No sockets and no timers:
+// transports and the simulator call these methods, and time comes from the
+// injected Clock. Idempotence is checked per partition, one append at a time.
+
+import { InvalidRecordError, LoglabError, readBatchHeader, validateBatches } from "../format/index.ts";
+import {
+  InvalidConfigError, LOG_CONFIG_KEYS, LogManager, type PartitionLog, UnknownTopicOrPartitionError,
+} from "../log/index.ts";
+import { type Clock, OperationQueue } from "../runtime/index.ts";
+import type { Storage } from "../storage/index.ts";
+import { InvalidRequiredAcksError } from "./errors.ts";
+import { OffsetStore } from "./offset-store.ts";
+import { ProducerIdManager } from "./producer-ids.ts";
+import { lastSequenceOf, ProducerStateManager } from "./producer-state.ts";
+import type {
+  FetchRequest, FetchResponse, InitProducerIdResponse, ListOffsetsRequest, OffsetCommitRequest,
+  OffsetFetchResponse, PartitionFetchResponse, PartitionListOffsetsResponse, PartitionProduceResponse, ProduceRequest,
+  ProduceResponse,
+  TopicPartition,
+} from "./protocol.ts";
+
+export interface BrokerOptions {
+  readonly storage: Storage;
+  readonly clock: Clock;
+  /**
+   * Broker settings by Kafka name: auto.create.topics.enable (true),
+   * num.partitions (1), and defaults for any topic-level log config.
+   */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+interface BrokerSettings {
+  readonly autoCreateTopics: boolean;
+  readonly defaultPartitions: number;
+}
+
+/** Kafka's offset.metadata.max.bytes default. */
+export const OFFSET_METADATA_BYTES_MAX = 4096;
+const FETCH_BYTES_DEFAULT = 1024 * 1024;
+
+function splitConfig(config: Readonly<Record<string, string>>): { settings: BrokerSettings; logDefaults: Record<string, string> } {
+  const logDefaults: Record<string, string> = {};
+  let autoCreateTopics = true;
+  let defaultPartitions = 1;
+  for (const [key, value] of Object.entries(config)) {
+    if (key === "auto.create.topics.enable") {
+      if (value !== "true" && value !== "false") throw new InvalidConfigError(key, `expected true or false, got "${value}"`);
+      autoCreateTopics = value === "true";
+    } else if (key === "num.partitions") {
+      defaultPartitions = Number(value);
+      if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) throw new InvalidConfigError(key, `expected an integer >= 1, got "${value}"`);
+    } else if (key in LOG_CONFIG_KEYS) {
+      logDefaults[key] = value;
+    } else {
+      throw new InvalidConfigError(key, "unknown broker or topic config");
+    }
+  }
+  return { settings: { autoCreateTopics, defaultPartitions }, logDefaults };
+}
+
+/** Runs `handle` for one partition, turning a typed error into that partition's answer. */
+async function perPartition<T>(handle: () => Promise<T>, failed: (error: LoglabError) => T): Promise<T> {
+  try {
+    return await handle();
+  } catch (error) {
+    if (error instanceof LoglabError) return failed(error);
+    throw error;
+  }
+}
+
+export class Broker {
+  readonly #producerStates = new Map<string, ProducerStateManager>();
+  readonly #partitionQueues = new Map<string, OperationQueue>();
+  /** Topic creation happens one at a time. */
+  readonly #adminQueue = new OperationQueue();
+
+  private constructor(
+    readonly logs: LogManager,
+    private readonly offsets: OffsetStore,
+    private readonly producerIds: ProducerIdManager,
+    private readonly settings: BrokerSettings,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Opens the broker's logs (recovering them), its committed offsets and its producers' state. */
+  static async open(options: BrokerOptions): Promise<Broker> {
+    const { settings, logDefaults } = splitConfig(options.config ?? {});
+    const logs = await LogManager.open({ storage: options.storage, clock: options.clock, defaults: logDefaults });
+    const broker = new Broker(logs, await OffsetStore.open(logs), await ProducerIdManager.open(options.storage), settings, options.clock);
+    for (const log of logs.allLogs()) await broker.#rebuildProducerState(log);
+    return broker;
+  }
+
+  /** Replays the producer fields of every batch in the log, as Kafka does without a snapshot. */
+  async #rebuildProducerState(log: PartitionLog): Promise<void> {
+    const state = this.#producerState(log.topicPartition);
+    for await (const header of log.batchHeaders()) {
+      if (header.producerId < 0 || header.isControl) continue;
+      state.update({
+        producerId: header.producerId,
+        producerEpoch: header.producerEpoch,
+        baseSequence: header.baseSequence,
+        lastSequence: lastSequenceOf(header.baseSequence, header.lastOffsetDelta),
+        firstOffset: header.baseOffset,
+        lastOffset: header.lastOffset,
+        logAppendTime: header.timestampType === "log-append-time" ? header.maxTimestamp : -1,
+      });
+    }
+  }
+
+  #producerState(topicPartition: string): ProducerStateManager {
+    let state = this.#producerStates.get(topicPartition);
+    if (state === undefined) this.#producerStates.set(topicPartition, (state = new ProducerStateManager(topicPartition)));
+    return state;
+  }
+
+  #queue(topicPartition: string): OperationQueue {
+    let queue = this.#partitionQueues.get(topicPartition);
+    if (queue === undefined) this.#partitionQueues.set(topicPartition, (queue = new OperationQueue()));
+    return queue;
+  }
+
+  /** The partition's log, creating the topic first when auto.create.topics.enable allows. */
+  async #log({ topic, partition }: TopicPartition, create: boolean): Promise<PartitionLog> {
+    if (create && this.settings.autoCreateTopics && !this.logs.hasTopic(topic)) {
+      await this.#adminQueue.run(async () => {
+        if (!this.logs.hasTopic(topic)) await this.logs.createTopic(topic, this.settings.defaultPartitions);
+      });
+    }
+    return this.logs.log(topic, partition);
+  }
+
+  /** InitProducerId for an idempotent (non-transactional) producer: a fresh id, epoch 0. */
+  async initProducerId(): Promise<InitProducerIdResponse> {
+    return { producerId: await this.producerIds.next(), producerEpoch: 0 };
+  }
+
+  async produce(request: ProduceRequest): Promise<ProduceResponse> {
+    const partitions: PartitionProduceResponse[] = [];
+    for (const target of request.partitions) {
+      const { topic, partition } = target;
+      partitions.push(await perPartition<PartitionProduceResponse>(
+        async () => {
+          if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) throw new InvalidRequiredAcksError(request.acks);
+          const log = await this.#log(target, true);
+          const appended = await this.#queue(log.topicPartition).run(() => this.#append(log, target.records));
+          return { topic, partition, error: null, ...appended, logStartOffset: log.logStartOffset };
+        },
+        (error) => ({ topic, partition, error, baseOffset: -1, logAppendTime: -1, logStartOffset: -1 }),
+      ));
+    }
+    return { partitions };
+  }
+
+  /** Appends, first checking an idempotent producer's sequence: a retried batch gets its original offsets back. */
+  async #append(log: PartitionLog, bytes: Uint8Array): Promise<{ baseOffset: number; logAppendTime: number }> {
+    const report = validateBatches(bytes);
+    if (report.error !== null) throw report.error;
+    if (report.batchCount === 0) throw new InvalidRecordError("a produce request needs at least one batch per partition");
+    const header = readBatchHeader(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
+    if (header.producerId < 0) {
+      const info = await log.append(bytes);
+      return { baseOffset: info.firstOffset, logAppendTime: info.logAppendTime };
+    }
+    if (report.batchCount !== 1) throw new InvalidRecordError("an idempotent producer sends one batch per partition per request");
+    const sequence = {
+      producerId: header.producerId,
+      producerEpoch: header.producerEpoch,
+      baseSequence: header.baseSequence,
+      lastSequence: lastSequenceOf(header.baseSequence, header.lastOffsetDelta),
+    };
+    const state = this.#producerState(log.topicPartition);
+    const check = state.check(sequence);
+    if (check.kind === "duplicate") return { baseOffset: check.original.firstOffset, logAppendTime: check.original.logAppendTime };
+    const info = await log.append(bytes);
+    state.update({ ...sequence, firstOffset: info.firstOffset, lastOffset: info.lastOffset, logAppendTime: info.logAppendTime });
+    return { baseOffset: info.firstOffset, logAppendTime: info.logAppendTime };
+  }
+
+  async fetch(request: FetchRequest): Promise<FetchResponse> {
+    const partitions: PartitionFetchResponse[] = [];
+    for (const target of request.partitions) {
+      partitions.push(await perPartition<PartitionFetchResponse>(
+        async () => {
+          const log = await this.#log(target, false);
+          const read = await log.read(target.fetchOffset, { maxBytes: target.maxBytes ?? FETCH_BYTES_DEFAULT });
+          return {
+            topic: target.topic, partition: target.partition, error: null, records: read.records,
+            highWatermark: read.highWatermark, lastStableOffset: read.highWatermark, logStartOffset: read.logStartOffset,
+          };
+        },
+        (error) => {
+          const log = this.logs.hasTopic(target.topic) && target.partition < this.logs.describeTopic(target.topic).partitions
+            ? this.logs.log(target.topic, target.partition)
+            : null;
+          return {
+            topic: target.topic, partition: target.partition, error, records: new Uint8Array(0),
+            highWatermark: log?.highWatermark ?? -1, lastStableOffset: log?.highWatermark ?? -1, logStartOffset: log?.logStartOffset ?? -1,
+          };
+        },
+      ));
+    }
+    return { partitions };
+  }
+
+  async listOffsets(request: ListOffsetsRequest): Promise<{ partitions: PartitionListOffsetsResponse[] }> {
+    const partitions: PartitionListOffsetsResponse[] = [];
+    for (const target of request.partitions) {
+      partitions.push(await perPartition<PartitionListOffsetsResponse>(
+        async () => {
+          const log = await this.#log(target, false);
+          const { topic, partition, timestamp } = target;
+          if (timestamp === "earliest") return { topic, partition, error: null, offset: log.logStartOffset, timestamp: -1 };
+          if (timestamp === "latest") return { topic, partition, error: null, offset: log.highWatermark, timestamp: -1 };
+          const found = await log.offsetForTimestamp(timestamp);
+          return { topic, partition, error: null, offset: found?.offset ?? -1, timestamp: found?.timestamp ?? -1 };
+        },
+        (error) => ({ topic: target.topic, partition: target.partition, error, offset: -1, timestamp: -1 }),
+      ));
+    }
+    return { partitions };
+  }
+
+  /** Commits offsets for a group. Group membership and generations are checked by the group coordinator. */
+  async offsetCommit(request: OffsetCommitRequest): Promise<{ partitions: (TopicPartition & { error: LoglabError | null })[] }> {
+    const accepted: { topic: string; partition: number; offset: number; metadata: string }[] = [];
+    const partitions: (TopicPartition & { error: LoglabError | null })[] = [];
+    for (const { topic, partition, offset, metadata = "" } of request.offsets) {
+      partitions.push(await perPartition<TopicPartition & { error: LoglabError | null }>(
+        async () => {
+          await this.#log({ topic, partition }, false);
+          if (new TextEncoder().encode(metadata).length > OFFSET_METADATA_BYTES_MAX) throw new OffsetMetadataTooLargeError(metadata.length);
+          if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidCommitOffsetError(offset);
+          accepted.push({ topic, partition, offset, metadata });
+          return { topic, partition, error: null };
+        },
+        (error) => ({ topic, partition, error }),
+      ));
+    }
+    await this.offsets.commit(request.groupId, accepted, this.clock.nowMs());
+    return { partitions };
+  }
+
+  /** The group's committed offsets for `partitions`, or all of them when none are named. */
+  async offsetFetch(groupId: string, partitions?: readonly TopicPartition[]): Promise<OffsetFetchResponse> {
+    const targets = partitions ?? this.offsets.committedAll(groupId).map(({ topic, partition }) => ({ topic, partition }));
+    return {
+      partitions: targets.map(({ topic, partition }) => {
+        const committed = this.offsets.committed(groupId, topic, partition);
+        const known = this.logs.hasTopic(topic) && partition < this.logs.describeTopic(topic).partitions;
+        return {
+          topic, partition,
+          error: known ? null : new UnknownTopicOrPartitionError(topic, partition),
+          offset: committed?.offset ?? -1,
+          metadata: committed?.metadata ?? "",
+        };
+      }),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.logs.close();
+  }
+}
+
+/** OFFSET_METADATA_TOO_LARGE: commit metadata over offset.metadata.max.bytes. */
+export class OffsetMetadataTooLargeError extends LoglabError {
+  constructor(readonly sizeBytes: number) {
+    super("OFFSET_METADATA_TOO_LARGE", `offset metadata of ${sizeBytes} bytes exceeds offset.metadata.max.bytes=${OFFSET_METADATA_BYTES_MAX}`);
+  }
+}
+
+/** A negative or non-integer committed offset. */
+export class InvalidCommitOffsetError extends LoglabError {
+  constructor(readonly offset: number) {
+    super("INVALID_COMMIT_OFFSET_SIZE", `a committed offset must be a non-negative integer, got ${offset}`);
+  }
+}

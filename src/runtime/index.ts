@@ -1,6 +1,7 @@
-// Clock, Random and Transport: what cores take from their caller instead of
-// reaching for the outside world.
+// Clock, Scheduler, Random and the operation queue: what cores take from
+// their caller instead of reaching for the outside world.
 
 export { type Clock, ManualClock, systemClock } from "./clock.ts";
 export { OperationQueue } from "./operation-queue.ts";
-export { type Random, systemRandom } from "./random.ts";
+export { type Random, SeededRandom, systemRandom } from "./random.ts";
+export { ManualScheduler, type Scheduler, settle, systemScheduler, type Timer } from "./scheduler.ts";

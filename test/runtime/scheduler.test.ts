@@ -1,0 +1,69 @@
+// Virtual time: timers fire in (time, insertion) order, cancelled ones never,
+// and the async work a timer starts settles before the next timer fires.
+
+import { describe, expect, it } from "vitest";
+import { ManualScheduler, SeededRandom, settle } from "../../src/index.ts";
+
+describe("ManualScheduler", () => {
+  it("fires due timers in time order, ties in the order they were set, and moves the clock to each", async () => {
+    const scheduler = new ManualScheduler(1000);
+    const fired: [string, number][] = [];
+    const at = (name: string) => () => fired.push([name, scheduler.nowMs()]);
+    scheduler.setTimer(30, at("c"));
+    scheduler.setTimer(10, at("a"));
+    scheduler.setTimer(10, at("b"));
+    scheduler.setTimer(50, at("late"));
+    await scheduler.advance(30);
+    expect(fired).toEqual([["a", 1010], ["b", 1010], ["c", 1030]]);
+    expect(scheduler.nowMs()).toBe(1030);
+    expect(scheduler.pendingTimers).toBe(1);
+  });
+
+  it("never fires a cancelled timer, and runs timers set by timers when they fall due", async () => {
+    const scheduler = new ManualScheduler();
+    const fired: string[] = [];
+    scheduler.setTimer(5, () => fired.push("cancelled")).cancel();
+    scheduler.setTimer(5, () => scheduler.setTimer(5, () => fired.push("chained at 10")));
+    await scheduler.advance(9);
+    expect(fired).toEqual([]);
+    await scheduler.advance(1);
+    expect(fired).toEqual(["chained at 10"]);
+  });
+
+  it("lets the async work of one timer settle before the next fires", async () => {
+    const scheduler = new ManualScheduler();
+    const order: string[] = [];
+    scheduler.setTimer(1, () => {
+      void (async () => {
+        for (let i = 0; i < 20; i++) await Promise.resolve();
+        order.push("deep async work of the first timer");
+      })();
+    });
+    scheduler.setTimer(1, () => order.push("second timer"));
+    await scheduler.advance(1);
+    expect(order).toEqual(["deep async work of the first timer", "second timer"]);
+  });
+
+  it("settle() lets chained promise callbacks run", async () => {
+    let done = false;
+    void Promise.resolve().then(() => Promise.resolve()).then(() => { done = true; });
+    await settle();
+    expect(done).toBe(true);
+  });
+});
+
+describe("SeededRandom", () => {
+  it("repeats its sequence for a seed and differs between seeds", () => {
+    const take = (seed: number) => Array.from({ length: 8 }, ((r) => () => r.nextUint32())(new SeededRandom(seed)));
+    expect(take(42)).toEqual(take(42));
+    expect(take(42)).not.toEqual(take(43));
+  });
+
+  it("draws integers in range, each value about equally often", () => {
+    const random = new SeededRandom(7);
+    const counts = new Array(6).fill(0);
+    for (let i = 0; i < 60_000; i++) counts[random.nextInt(6)]++;
+    for (const count of counts) expect(Math.abs(count - 10_000)).toBeLessThan(400);
+    expect(() => random.nextInt(0)).toThrow(RangeError);
+  });
+});

@@ -7,9 +7,13 @@ import { InvalidRecordError, LoglabError, readBatchHeader, validateBatches } fro
 import {
   InvalidConfigError, LOG_CONFIG_KEYS, LogManager, type PartitionLog, UnknownTopicOrPartitionError,
 } from "../log/index.ts";
-import { type Clock, OperationQueue } from "../runtime/index.ts";
+import { OperationQueue, type Random, type Scheduler, systemRandom } from "../runtime/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { InvalidRequiredAcksError } from "./errors.ts";
+import {
+  GroupCoordinator, type GroupDescription, type JoinGroupRequest, type JoinGroupResponse, type MemberRequest,
+  type SyncGroupRequest, type SyncGroupResponse,
+} from "./group-coordinator.ts";
 import { OffsetStore } from "./offset-store.ts";
 import { ProducerIdManager } from "./producer-ids.ts";
 import { lastSequenceOf, ProducerStateManager } from "./producer-state.ts";
@@ -22,10 +26,14 @@ import type {
 
 export interface BrokerOptions {
   readonly storage: Storage;
-  readonly clock: Clock;
+  /** The broker's clock and timers (session timeouts, rebalance delays). */
+  readonly scheduler: Scheduler;
+  /** For member ids; seeded in a simulation. */
+  readonly random?: Random;
   /**
    * Broker settings by Kafka name: auto.create.topics.enable (true),
-   * num.partitions (1), and defaults for any topic-level log config.
+   * num.partitions (1), group.initial.rebalance.delay.ms (3000), and defaults
+   * for any topic-level log config.
    */
   readonly config?: Readonly<Record<string, string>>;
 }
@@ -33,6 +41,7 @@ export interface BrokerOptions {
 interface BrokerSettings {
   readonly autoCreateTopics: boolean;
   readonly defaultPartitions: number;
+  readonly initialRebalanceDelayMs: number;
 }
 
 /** Kafka's offset.metadata.max.bytes default. */
@@ -43,6 +52,7 @@ function splitConfig(config: Readonly<Record<string, string>>): { settings: Brok
   const logDefaults: Record<string, string> = {};
   let autoCreateTopics = true;
   let defaultPartitions = 1;
+  let initialRebalanceDelayMs = 3000;
   for (const [key, value] of Object.entries(config)) {
     if (key === "auto.create.topics.enable") {
       if (value !== "true" && value !== "false") throw new InvalidConfigError(key, `expected true or false, got "${value}"`);
@@ -50,13 +60,16 @@ function splitConfig(config: Readonly<Record<string, string>>): { settings: Brok
     } else if (key === "num.partitions") {
       defaultPartitions = Number(value);
       if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) throw new InvalidConfigError(key, `expected an integer >= 1, got "${value}"`);
+    } else if (key === "group.initial.rebalance.delay.ms") {
+      initialRebalanceDelayMs = Number(value);
+      if (!Number.isInteger(initialRebalanceDelayMs) || initialRebalanceDelayMs < 0) throw new InvalidConfigError(key, `expected an integer >= 0, got "${value}"`);
     } else if (key in LOG_CONFIG_KEYS) {
       logDefaults[key] = value;
     } else {
       throw new InvalidConfigError(key, "unknown broker or topic config");
     }
   }
-  return { settings: { autoCreateTopics, defaultPartitions }, logDefaults };
+  return { settings: { autoCreateTopics, defaultPartitions, initialRebalanceDelayMs }, logDefaults };
 }
 
 /** Runs `handle` for one partition, turning a typed error into that partition's answer. */
@@ -75,19 +88,27 @@ export class Broker {
   /** Topic creation happens one at a time. */
   readonly #adminQueue = new OperationQueue();
 
+  readonly groups: GroupCoordinator;
+
   private constructor(
     readonly logs: LogManager,
     private readonly offsets: OffsetStore,
     private readonly producerIds: ProducerIdManager,
     private readonly settings: BrokerSettings,
-    private readonly clock: Clock,
-  ) {}
+    private readonly scheduler: Scheduler,
+    random: Random,
+  ) {
+    this.groups = new GroupCoordinator({ scheduler, random, initialRebalanceDelayMs: settings.initialRebalanceDelayMs });
+  }
 
   /** Opens the broker's logs (recovering them), its committed offsets and its producers' state. */
   static async open(options: BrokerOptions): Promise<Broker> {
     const { settings, logDefaults } = splitConfig(options.config ?? {});
-    const logs = await LogManager.open({ storage: options.storage, clock: options.clock, defaults: logDefaults });
-    const broker = new Broker(logs, await OffsetStore.open(logs), await ProducerIdManager.open(options.storage), settings, options.clock);
+    const logs = await LogManager.open({ storage: options.storage, clock: options.scheduler, defaults: logDefaults });
+    const broker = new Broker(
+      logs, await OffsetStore.open(logs), await ProducerIdManager.open(options.storage), settings, options.scheduler,
+      options.random ?? systemRandom,
+    );
     for (const log of logs.allLogs()) await broker.#rebuildProducerState(log);
     return broker;
   }
@@ -222,8 +243,37 @@ export class Broker {
     return { partitions };
   }
 
-  /** Commits offsets for a group. Group membership and generations are checked by the group coordinator. */
+  joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
+    return this.groups.joinGroup(request);
+  }
+
+  syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
+    return this.groups.syncGroup(request);
+  }
+
+  heartbeat(request: MemberRequest): LoglabError | null {
+    return this.groups.heartbeat(request);
+  }
+
+  leaveGroup(groupId: string, memberId: string): LoglabError | null {
+    return this.groups.leaveGroup(groupId, memberId);
+  }
+
+  describeGroup(groupId: string): GroupDescription {
+    return this.groups.describeGroup(groupId);
+  }
+
+  /**
+   * Commits offsets for a group: from a member of its current generation, or
+   * with generation -1 into an empty group (a consumer without a group).
+   */
   async offsetCommit(request: OffsetCommitRequest): Promise<{ partitions: (TopicPartition & { error: LoglabError | null })[] }> {
+    const membership = this.groups.validateCommit({
+      groupId: request.groupId, generationId: request.generationId ?? -1, memberId: request.memberId ?? "",
+    });
+    if (membership !== null) {
+      return { partitions: request.offsets.map(({ topic, partition }) => ({ topic, partition, error: membership })) };
+    }
     const accepted: { topic: string; partition: number; offset: number; metadata: string }[] = [];
     const partitions: (TopicPartition & { error: LoglabError | null })[] = [];
     for (const { topic, partition, offset, metadata = "" } of request.offsets) {
@@ -238,7 +288,7 @@ export class Broker {
         (error) => ({ topic, partition, error }),
       ));
     }
-    await this.offsets.commit(request.groupId, accepted, this.clock.nowMs());
+    await this.offsets.commit(request.groupId, accepted, this.scheduler.nowMs());
     return { partitions };
   }
 

@@ -33,3 +33,38 @@ export class InvalidRequiredAcksError extends LoglabError {
     super("INVALID_REQUIRED_ACKS", `acks must be 0, 1 or -1 (all), got ${acks}`);
   }
 }
+
+/** A request from a generation the group has moved past: ILLEGAL_GENERATION. */
+export class IllegalGenerationError extends LoglabError {
+  constructor(readonly groupId: string, readonly generationId: number, readonly currentGeneration: number) {
+    super("ILLEGAL_GENERATION", `group ${groupId} is at generation ${currentGeneration}, the request is from generation ${generationId}`);
+  }
+}
+
+/** A member the group does not know (never joined, left, or timed out): UNKNOWN_MEMBER_ID. */
+export class UnknownMemberIdError extends LoglabError {
+  constructor(readonly groupId: string, readonly memberId: string) {
+    super("UNKNOWN_MEMBER_ID", `group ${groupId} has no member "${memberId}"`);
+  }
+}
+
+/** The group is rebalancing: the member must rejoin (REBALANCE_IN_PROGRESS). */
+export class RebalanceInProgressError extends LoglabError {
+  constructor(readonly groupId: string) {
+    super("REBALANCE_IN_PROGRESS", `group ${groupId} is rebalancing: rejoin the group`);
+  }
+}
+
+/** A session timeout outside the broker's bounds: INVALID_SESSION_TIMEOUT. */
+export class InvalidSessionTimeoutError extends LoglabError {
+  constructor(readonly sessionTimeoutMs: number, min: number, max: number) {
+    super("INVALID_SESSION_TIMEOUT", `session.timeout.ms=${sessionTimeoutMs} is outside group.min.session.timeout.ms=${min} to group.max.session.timeout.ms=${max}`);
+  }
+}
+
+/** No protocol (assignor) that every member supports: INCONSISTENT_GROUP_PROTOCOL. */
+export class InconsistentGroupProtocolError extends LoglabError {
+  constructor(readonly groupId: string, protocols: readonly string[]) {
+    super("INCONSISTENT_GROUP_PROTOCOL", `member protocols [${protocols.join(", ")}] share nothing with the rest of group ${groupId}`);
+  }
+}

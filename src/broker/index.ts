@@ -1,7 +1,14 @@
 // The broker: Kafka's request handlers over the log, without sockets or timers.
 
 export { Broker, type BrokerOptions, InvalidCommitOffsetError, OFFSET_METADATA_BYTES_MAX, OffsetMetadataTooLargeError } from "./broker.ts";
-export { InvalidProducerEpochError, InvalidRequiredAcksError, OutOfOrderSequenceError } from "./errors.ts";
+export {
+  IllegalGenerationError, InconsistentGroupProtocolError, InvalidProducerEpochError, InvalidRequiredAcksError,
+  InvalidSessionTimeoutError, OutOfOrderSequenceError, RebalanceInProgressError, UnknownMemberIdError,
+} from "./errors.ts";
+export {
+  GROUP_DEFAULTS, GroupCoordinator, type GroupCoordinatorOptions, type GroupDescription, type GroupProtocol, type GroupState,
+  type JoinGroupRequest, type JoinGroupResponse, type MemberRequest, type SyncGroupRequest, type SyncGroupResponse,
+} from "./group-coordinator.ts";
 export { OFFSETS_TOPIC, type OffsetAndMetadata } from "./offset-store.ts";
 export { PRODUCER_ID_BLOCK_SIZE } from "./producer-ids.ts";
 export { PRODUCER_BATCHES_REMEMBERED } from "./producer-state.ts";

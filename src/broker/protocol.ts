@@ -74,6 +74,9 @@ export interface InitProducerIdResponse {
 
 export interface OffsetCommitRequest {
   readonly groupId: string;
+  /** The member's generation; -1 (the default) for a consumer outside any group. */
+  readonly generationId?: number;
+  readonly memberId?: string;
   readonly offsets: readonly (TopicPartition & { readonly offset: number; readonly metadata?: string })[];
 }
 

@@ -4,13 +4,14 @@
 
 import { describe, expect, it } from "vitest";
 import {
-  Broker, decodeBatches, encodeBatch, InvalidProducerEpochError, InvalidRequiredAcksError, ManualClock, MemoryStorage,
-  OffsetMetadataTooLargeError, OffsetOutOfRangeError, OutOfOrderSequenceError, UnknownTopicOrPartitionError,
+  Broker, decodeBatches, encodeBatch, InvalidProducerEpochError, InvalidRequiredAcksError, ManualScheduler, MemoryStorage,
+  OffsetMetadataTooLargeError, OffsetOutOfRangeError, OutOfOrderSequenceError, SeededRandom, UnknownTopicOrPartitionError,
 } from "../../src/index.ts";
 import type { Acks } from "../../src/index.ts";
 
-const clock = new ManualClock(1_700_000_000_000);
-const open = (storage = new MemoryStorage(), config: Record<string, string> = {}) => Broker.open({ storage, clock, config });
+const clock = new ManualScheduler(1_700_000_000_000);
+const open = (storage = new MemoryStorage(), config: Record<string, string> = {}) =>
+  Broker.open({ storage, scheduler: clock, random: new SeededRandom(3), config });
 const batchOf = (values: string[], producer?: { producerId: number; producerEpoch: number; baseSequence: number }) =>
   encodeBatch({ baseTimestamp: clock.nowMs(), records: values.map((value) => ({ value })), ...producer });
 const produce = (broker: Broker, topic: string, records: Uint8Array, acks: Acks = -1, partition = 0) =>
@@ -174,5 +175,27 @@ describe("committed offsets", () => {
     expect(partitions[1]!.error?.code).toBe("INVALID_COMMIT_OFFSET_SIZE");
     expect(partitions[2]!.error).toBeInstanceOf(UnknownTopicOrPartitionError);
     expect((await broker.offsetFetch("g")).partitions).toEqual([]);
+  });
+});
+
+describe("commits from a consumer group", () => {
+  it("are accepted from the current generation and refused from an old one or a stranger", async () => {
+    const broker = await open(new MemoryStorage(), { "group.initial.rebalance.delay.ms": "0" });
+    await broker.logs.createTopic("test", 1);
+    const joining = broker.joinGroup({
+      groupId: "g", memberId: "", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000,
+      protocols: [{ name: "range", metadata: new Uint8Array(0) }],
+    });
+    await clock.advance(0);
+    const { memberId, generationId } = await joining;
+    const commit = (generation: number, member: string) =>
+      broker.offsetCommit({ groupId: "g", generationId: generation, memberId: member, offsets: [{ topic: "test", partition: 0, offset: 1 }] });
+    // Until the leader has synced the assignment, commits wait for the rebalance.
+    expect((await commit(generationId, memberId)).partitions[0]!.error?.code).toBe("REBALANCE_IN_PROGRESS");
+    await broker.syncGroup({ groupId: "g", generationId, memberId, assignments: [{ memberId, assignment: new Uint8Array(0) }] });
+    expect((await commit(generationId, memberId)).partitions[0]!.error).toBeNull();
+    expect((await commit(generationId - 1, memberId)).partitions[0]!.error?.code).toBe("ILLEGAL_GENERATION");
+    expect((await commit(-1, "")).partitions[0]!.error?.code).toBe("UNKNOWN_MEMBER_ID");
+    expect((await broker.offsetFetch("g")).partitions.map((p) => p.offset)).toEqual([1]);
   });
 });

@@ -120,7 +120,7 @@ export async function benchLog(report: Report): Promise<void> {
   }, 100 * Math.floor((1 << 20) / batch.length)), "records/s");
 
   // Lookups in a resident offset index of 100 000 entries (a 400 MB segment at 4 KiB intervals).
-  const index = await OffsetIndex.create();
+  const index = OffsetIndex.create();
   for (let i = 0; i < 100_000; i++) index.append(i * 40, i * 4096);
   const targets = Int32Array.from({ length: 4096 }, (_, i) => (i * 2_654_435_761) % 4_000_000);
   report.add("offset-index-lookup", "loglab", await throughput(() => {

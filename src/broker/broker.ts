@@ -20,7 +20,7 @@ import { lastSequenceOf, ProducerStateManager } from "./producer-state.ts";
 import type {
   FetchRequest, FetchResponse, InitProducerIdResponse, ListOffsetsRequest, OffsetCommitRequest,
   OffsetFetchResponse, PartitionFetchResponse, PartitionListOffsetsResponse, PartitionProduceResponse, ProduceRequest,
-  ProduceResponse,
+  ProduceResponse, TopicMetadata,
   TopicPartition,
 } from "./protocol.ts";
 
@@ -150,6 +150,24 @@ export class Broker {
       });
     }
     return this.logs.log(topic, partition);
+  }
+
+  /**
+   * Metadata: how many partitions each topic has. Like Kafka, asking about an
+   * unknown topic creates it when auto.create.topics.enable allows.
+   */
+  async metadata(topics: readonly string[]): Promise<{ topics: TopicMetadata[] }> {
+    const answers: TopicMetadata[] = [];
+    for (const topic of topics) {
+      answers.push(await perPartition<TopicMetadata>(
+        async () => {
+          await this.#log({ topic, partition: 0 }, true);
+          return { topic, error: null, partitions: this.logs.describeTopic(topic).partitions };
+        },
+        (error) => ({ topic, error, partitions: 0 }),
+      ));
+    }
+    return { topics: answers };
   }
 
   /** InitProducerId for an idempotent (non-transactional) producer: a fresh id, epoch 0. */

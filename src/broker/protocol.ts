@@ -88,3 +88,9 @@ export interface OffsetFetchResponse {
     readonly metadata: string;
   })[];
 }
+
+export interface TopicMetadata {
+  readonly topic: string;
+  readonly error: LoglabError | null;
+  readonly partitions: number;
+}

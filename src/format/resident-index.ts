@@ -86,8 +86,8 @@ abstract class ResidentIndex {
 
 /** A segment's .index: (offset - baseOffset: int32, position: int32) every index.interval.bytes. */
 export class OffsetIndex extends ResidentIndex {
-  static async create(): Promise<OffsetIndex> {
-    return new OffsetIndex(await instantiateCore());
+  static create(): OffsetIndex {
+    return new OffsetIndex(instantiateCore());
   }
 
   private constructor(core: CoreExports) {
@@ -118,8 +118,8 @@ export class OffsetIndex extends ResidentIndex {
 
 /** A segment's .timeindex: (timestamp: int64, offset - baseOffset: int32), timestamps increasing. */
 export class TimeIndex extends ResidentIndex {
-  static async create(): Promise<TimeIndex> {
-    return new TimeIndex(await instantiateCore());
+  static create(): TimeIndex {
+    return new TimeIndex(instantiateCore());
   }
 
   private constructor(core: CoreExports) {

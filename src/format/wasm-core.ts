@@ -20,14 +20,19 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 const coreModule = await WebAssembly.compile(decodeBase64(coreWasmBase64));
 
-/** A fresh instance of the core with a memory of its own (for resident data such as indexes). */
-export async function instantiateCore(): Promise<CoreExports> {
-  const instance = await WebAssembly.instantiate(coreModule, {});
-  return instance.exports as unknown as CoreExports;
+/**
+ * A fresh instance of the core with a memory of its own (for resident data
+ * such as indexes). Synchronous on purpose: async instantiation finishes on a
+ * later turn of the event loop, which code on virtual time cannot wait for
+ * deterministically; a module this small may be instantiated synchronously
+ * everywhere, the browser's main thread included.
+ */
+export function instantiateCore(): CoreExports {
+  return new WebAssembly.Instance(coreModule, {}).exports as unknown as CoreExports;
 }
 
 /** The shared instance's raw exports; callers must reserve() before writing to memory. */
-export const core = await instantiateCore();
+export const core = instantiateCore();
 
 /** First byte of scratch memory, 16-aligned. */
 export const scratchBase: number = core.heapBase();

@@ -60,14 +60,12 @@ export class LogSegment {
 
   /** Opens a segment's three files, creating them when new. Call load() or recover() before use. */
   static async open(storage: Storage, dir: string, baseOffset: number, config: LogConfig, nowMs: number): Promise<LogSegment> {
-    const [log, indexFile, timeIndexFile, offsetIndex, timeIndex] = await Promise.all([
+    const [log, indexFile, timeIndexFile] = await Promise.all([
       storage.open(segmentFileName(dir, baseOffset, LOG_SUFFIX)),
       storage.open(segmentFileName(dir, baseOffset, INDEX_SUFFIX)),
       storage.open(segmentFileName(dir, baseOffset, TIME_INDEX_SUFFIX)),
-      OffsetIndex.create(),
-      TimeIndex.create(),
     ]);
-    return new LogSegment(baseOffset, dir, log, indexFile, timeIndexFile, offsetIndex, timeIndex, config, nowMs);
+    return new LogSegment(baseOffset, dir, log, indexFile, timeIndexFile, OffsetIndex.create(), TimeIndex.create(), config, nowMs);
   }
 
   get sizeInBytes(): number {

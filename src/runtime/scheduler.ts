@@ -93,6 +93,29 @@ export class ManualScheduler implements Scheduler {
     this.#nowMs = until;
   }
 
+  /**
+   * Runs timers, jumping from one to the next, until `promise` settles; returns
+   * its outcome. Throws if time would pass `limitMs` from now, or if no timer
+   * is left while the promise is still pending (nothing could ever settle it).
+   */
+  async runUntilSettled<T>(promise: Promise<T>, limitMs = 24 * 60 * 60 * 1000): Promise<T> {
+    let settled = false;
+    void promise.then(() => { settled = true; }, () => { settled = true; });
+    const deadline = this.#nowMs + limitMs;
+    await settle();
+    while (!settled) {
+      let next = this.#peek();
+      while (next !== undefined && next.cancelled) {
+        this.#pop();
+        next = this.#peek();
+      }
+      if (next === undefined) throw new Error(`nothing left to run at ${this.#nowMs} ms, and the promise is still pending`);
+      if (next.dueMs > deadline) throw new Error(`the promise is still pending after ${limitMs} ms`);
+      await this.advance(next.dueMs - this.#nowMs);
+    }
+    return promise;
+  }
+
   #before(a: PendingTimer, b: PendingTimer): boolean {
     return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.sequence < b.sequence);
   }

@@ -1,0 +1,11 @@
+// The client API a Kafka user knows: the producer (the consumer arrives next),
+// partition assignors, and the transports that reach a broker.
+
+export {
+  ASSIGNOR_NAMES, assign, type AssignorName, cooperativeStickyAssign, type GroupAssignment, type MemberSubscription,
+  rangeAssign, roundRobinAssign,
+} from "./assignors.ts";
+export { ClientClosedError, DeliveryTimeoutError, RequestTimedOutError } from "./errors.ts";
+export { type ClientRuntime, Producer, type ProducerMessage, type ProducerRecord, type RecordMetadata } from "./producer.ts";
+export { type ProducerConfig, resolveProducerConfig, type ResolvedProducerConfig } from "./producer-config.ts";
+export { type BrokerTransport, InProcessTransport } from "./transport.ts";

@@ -1,0 +1,262 @@
+// The producer, as Kafka users know it: send() routes each record to a
+// partition, batches accumulate per partition until batch.size or linger.ms,
+// and one request per partition is in flight at a time, retried on retriable
+// errors until delivery.timeout.ms. With idempotence, every batch carries the
+// producer id and a per-partition sequence, so a retry after a lost answer is
+// recognised by the broker instead of written twice. All waiting goes through
+// the injected Scheduler; all randomness through the injected Random.
+
+import type { Acks } from "../broker/protocol.ts";
+import { type BytesInput, encodeBatch, LoglabError, type RecordHeaderInput, type RecordInput } from "../format/index.ts";
+import { partitionFor } from "../partitioner/index.ts";
+import type { Random, Scheduler, Timer } from "../runtime/index.ts";
+import { ClientClosedError, DeliveryTimeoutError, RequestTimedOutError } from "./errors.ts";
+import { type ProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from "./producer-config.ts";
+import type { BrokerTransport } from "./transport.ts";
+
+export interface ProducerMessage {
+  readonly key?: BytesInput | null;
+  readonly value: BytesInput | null;
+  readonly headers?: readonly RecordHeaderInput[];
+  /** Send to this partition instead of letting the partitioner choose. */
+  readonly partition?: number;
+  /** Defaults to the scheduler's now. */
+  readonly timestamp?: number;
+}
+
+export interface ProducerRecord {
+  readonly topic: string;
+  readonly messages: readonly ProducerMessage[];
+}
+
+export interface RecordMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  /** -1 under acks=0, where the broker's answer is not awaited. */
+  readonly offset: number;
+  readonly timestamp: number;
+}
+
+export interface ClientRuntime {
+  readonly scheduler: Scheduler;
+  readonly random: Random;
+}
+
+interface PendingRecord {
+  readonly input: RecordInput;
+  readonly resolve: (metadata: RecordMetadata) => void;
+  readonly reject: (error: LoglabError) => void;
+}
+
+interface Batch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: PendingRecord[];
+  bytes: number;
+  readonly createdMs: number;
+  lingerTimer: Timer | null;
+}
+
+const encoder = new TextEncoder();
+const tpKey = (topic: string, partition: number) => `${topic}-${partition}`;
+const TIMED_OUT = Symbol("timed out");
+
+export class Producer {
+  readonly config: ResolvedProducerConfig;
+  readonly #partitionCounts = new Map<string, Promise<number>>();
+  /** The batch still accepting records, per partition. */
+  readonly #open = new Map<string, Batch>();
+  /** Closed batches waiting to be sent, in order, per partition. */
+  readonly #ready = new Map<string, Batch[]>();
+  readonly #inFlight = new Set<string>();
+  readonly #stickyPartition = new Map<string, number>();
+  readonly #nextSequence = new Map<string, number>();
+  #producerId: Promise<{ producerId: number; producerEpoch: number }> | null = null;
+  readonly #unsettled = new Set<Promise<unknown>>();
+  #closed = false;
+
+  constructor(
+    private readonly transport: BrokerTransport,
+    private readonly runtime: ClientRuntime,
+    config: ProducerConfig = {},
+  ) {
+    this.config = resolveProducerConfig(config);
+  }
+
+  /** Sends the messages; resolves with each one's metadata once the broker has it (per acks). */
+  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (this.#closed) throw new ClientClosedError("producer");
+    const partitionCount = await this.#partitionCount(record.topic);
+    const delivered = record.messages.map((message) => this.#append(record.topic, message, partitionCount));
+    const all = Promise.all(delivered);
+    this.#unsettled.add(all);
+    void all.catch(() => undefined).finally(() => this.#unsettled.delete(all));
+    return all;
+  }
+
+  #partitionCount(topic: string): Promise<number> {
+    let count = this.#partitionCounts.get(topic);
+    if (count === undefined) {
+      count = this.transport.metadata([topic]).then(({ topics }) => {
+        const answer = topics[0]!;
+        if (answer.error !== null) throw answer.error;
+        return answer.partitions;
+      });
+      count.catch(() => this.#partitionCounts.delete(topic));
+      this.#partitionCounts.set(topic, count);
+    }
+    return count;
+  }
+
+  #choosePartition(topic: string, message: ProducerMessage, partitionCount: number): number {
+    if (message.partition !== undefined) return message.partition;
+    const key = message.key == null ? null : typeof message.key === "string" ? encoder.encode(message.key) : message.key;
+    if (key !== null || this.config.partitioner !== "murmur2") return partitionFor(this.config.partitioner, key, partitionCount, this.runtime.random);
+    // Java's default for records without a key: stick to one partition until its batch closes.
+    let sticky = this.#stickyPartition.get(topic);
+    if (sticky === undefined) this.#stickyPartition.set(topic, (sticky = this.runtime.random.nextInt(partitionCount)));
+    return sticky;
+  }
+
+  #append(topic: string, message: ProducerMessage, partitionCount: number): Promise<RecordMetadata> {
+    const partition = this.#choosePartition(topic, message, partitionCount);
+    const key = tpKey(topic, partition);
+    let batch = this.#open.get(key);
+    if (batch === undefined) {
+      batch = { topic, partition, records: [], bytes: 0, createdMs: this.runtime.scheduler.nowMs(), lingerTimer: null };
+      this.#open.set(key, batch);
+      const lingering = batch;
+      lingering.lingerTimer = this.runtime.scheduler.setTimer(this.config.lingerMs, () => this.#close(lingering));
+    }
+    const open = batch;
+    const result = new Promise<RecordMetadata>((resolve, reject) => {
+      open.records.push({
+        input: { key: message.key ?? null, value: message.value, headers: message.headers ?? [], timestamp: message.timestamp ?? this.runtime.scheduler.nowMs() },
+        resolve, reject,
+      });
+    });
+    open.bytes += sizeOf(message.key) + sizeOf(message.value) + 16;
+    if (open.bytes >= this.config.batchSize) this.#close(open);
+    return result;
+  }
+
+  /** Closes a batch to new records and queues it for sending. */
+  #close(batch: Batch): void {
+    const key = tpKey(batch.topic, batch.partition);
+    if (this.#open.get(key) !== batch) return;
+    batch.lingerTimer?.cancel();
+    this.#open.delete(key);
+    if (this.#stickyPartition.get(batch.topic) === batch.partition) this.#stickyPartition.delete(batch.topic);
+    const queue = this.#ready.get(key) ?? [];
+    queue.push(batch);
+    this.#ready.set(key, queue);
+    void this.#drain(key);
+  }
+
+  /** Sends a partition's ready batches one at a time, in order. */
+  async #drain(key: string): Promise<void> {
+    if (this.#inFlight.has(key)) return;
+    const queue = this.#ready.get(key);
+    const batch = queue?.shift();
+    if (batch === undefined) return;
+    this.#inFlight.add(key);
+    try {
+      await this.#deliver(batch);
+    } finally {
+      this.#inFlight.delete(key);
+      void this.#drain(key);
+    }
+  }
+
+  async #deliver(batch: Batch): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.#encode(batch);
+    } catch (error) {
+      return this.#fail(batch, error as LoglabError);
+    }
+    const acks: Acks = this.config.acks;
+    let lastError: LoglabError | null = null;
+    for (let attempt = 0; ; attempt++) {
+      const request = this.transport.produce({ acks, partitions: [{ topic: batch.topic, partition: batch.partition, records: bytes }] });
+      if (acks === 0) {
+        // Fire and forget: nothing comes back, and nothing is known.
+        request.catch(() => undefined);
+        return this.#succeed(batch, -1, -1);
+      }
+      // delivery.timeout.ms bounds the whole delivery, the attempt in flight included.
+      const remainingMs = batch.createdMs + this.config.deliveryTimeoutMs - this.runtime.scheduler.nowMs();
+      const answer = await this.#withTimeout(request, Math.min(this.config.requestTimeoutMs, remainingMs));
+      const error = answer === TIMED_OUT
+        ? new RequestTimedOutError(this.config.requestTimeoutMs, `produce to ${tpKey(batch.topic, batch.partition)}`)
+        : answer.partitions[0]!.error;
+      if (error === null && answer !== TIMED_OUT) return this.#succeed(batch, answer.partitions[0]!.baseOffset, answer.partitions[0]!.logAppendTime);
+      lastError = error;
+      const elapsed = this.runtime.scheduler.nowMs() - batch.createdMs;
+      if (!error!.retriable || attempt >= this.config.retries) {
+        return this.#fail(batch, elapsed >= this.config.deliveryTimeoutMs
+          ? new DeliveryTimeoutError(batch.records.length, tpKey(batch.topic, batch.partition), elapsed, lastError)
+          : error!);
+      }
+      if (elapsed + this.config.retryBackoffMs >= this.config.deliveryTimeoutMs) {
+        return this.#fail(batch, new DeliveryTimeoutError(batch.records.length, tpKey(batch.topic, batch.partition), elapsed, lastError));
+      }
+      await this.#sleep(this.config.retryBackoffMs);
+    }
+  }
+
+  /** Encodes a batch once; retries resend the same bytes, sequence included. */
+  async #encode(batch: Batch): Promise<Uint8Array> {
+    const records = batch.records.map((r) => r.input);
+    if (!this.config.idempotent) return encodeBatch({ records });
+    this.#producerId ??= this.transport.initProducerId();
+    const { producerId, producerEpoch } = await this.#producerId;
+    const key = tpKey(batch.topic, batch.partition);
+    const baseSequence = this.#nextSequence.get(key) ?? 0;
+    this.#nextSequence.set(key, (baseSequence + records.length) % 0x8000_0000);
+    return encodeBatch({ records, producerId, producerEpoch, baseSequence });
+  }
+
+  #withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T | typeof TIMED_OUT> {
+    return new Promise((resolve, reject) => {
+      const timer = this.runtime.scheduler.setTimer(timeoutMs, () => resolve(TIMED_OUT));
+      promise.then(
+        (value) => { timer.cancel(); resolve(value); },
+        (error) => { timer.cancel(); reject(error); },
+      );
+    });
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.runtime.scheduler.setTimer(ms, resolve));
+  }
+
+  #succeed(batch: Batch, baseOffset: number, logAppendTime: number): void {
+    batch.records.forEach((record, i) => record.resolve({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: baseOffset < 0 ? -1 : baseOffset + i,
+      timestamp: logAppendTime >= 0 ? logAppendTime : record.input.timestamp!,
+    }));
+  }
+
+  #fail(batch: Batch, error: LoglabError): void {
+    for (const record of batch.records) record.reject(error);
+  }
+
+  /** Sends every batch now (without waiting for linger.ms) and waits until each is delivered or failed. */
+  async flush(): Promise<void> {
+    for (const batch of [...this.#open.values()]) this.#close(batch);
+    await Promise.allSettled([...this.#unsettled]);
+  }
+
+  /** Flushes, then refuses further sends. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+  }
+}
+
+function sizeOf(bytes: BytesInput | null | undefined): number {
+  return bytes == null ? 0 : bytes.length;
+}

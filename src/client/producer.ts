@@ -7,21 +7,17 @@
 // the injected Scheduler; all randomness through the injected Random.
 
 import type { Acks } from "../broker/protocol.ts";
-import { type BytesInput, encodeBatch, LoglabError, type RecordHeaderInput, type RecordInput } from "../format/index.ts";
+import { type BytesInput, encodeBatch, LoglabError, type RecordInput } from "../format/index.ts";
 import { partitionFor } from "../partitioner/index.ts";
 import type { Random, Scheduler, Timer } from "../runtime/index.ts";
 import { ClientClosedError, DeliveryTimeoutError, RequestTimedOutError } from "./errors.ts";
 import { type ProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from "./producer-config.ts";
 import type { BrokerTransport } from "./transport.ts";
 
-export interface ProducerMessage {
-  readonly key?: BytesInput | null;
-  readonly value: BytesInput | null;
-  readonly headers?: readonly RecordHeaderInput[];
+/** A record to send: key, value, headers and timestamp (the scheduler's now by default). */
+export interface ProducerMessage extends Omit<RecordInput, "offsetDelta"> {
   /** Send to this partition instead of letting the partitioner choose. */
   readonly partition?: number;
-  /** Defaults to the scheduler's now. */
-  readonly timestamp?: number;
 }
 
 export interface ProducerRecord {

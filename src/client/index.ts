@@ -1,10 +1,14 @@
-// The client API a Kafka user knows: the producer (the consumer arrives next),
-// partition assignors, and the transports that reach a broker.
+// The client API a Kafka user knows: the producer, the consumer, partition
+// assignors, and the transports that reach a broker.
 
 export {
   ASSIGNOR_NAMES, assign, type AssignorName, cooperativeStickyAssign, type GroupAssignment, type MemberSubscription,
   rangeAssign, roundRobinAssign,
 } from "./assignors.ts";
+export {
+  Consumer, type ConsumerRecord, NoOffsetForPartitionError, type RebalanceListener, type TopicPartitionOffset,
+} from "./consumer.ts";
+export { type ConsumerConfig, type OffsetResetPolicy, resolveConsumerConfig, type ResolvedConsumerConfig } from "./consumer-config.ts";
 export { ClientClosedError, DeliveryTimeoutError, RequestTimedOutError } from "./errors.ts";
 export { type ClientRuntime, Producer, type ProducerMessage, type ProducerRecord, type RecordMetadata } from "./producer.ts";
 export { type ProducerConfig, resolveProducerConfig, type ResolvedProducerConfig } from "./producer-config.ts";

@@ -1,0 +1,297 @@
+// The consumer, as Kafka users know it: subscribe() to share partitions with
+// a group, or assign() them by hand; poll() fetches from each partition's
+// position; offsets are stored (librdkafka's offset store: last handed-out
+// offset + 1) and committed, every auto.commit.interval.ms or by commit().
+// Where the offset is committed relative to processing decides whether a
+// crash loses records or redelivers them: that is the application's choice.
+
+import type { TopicPartition } from "../broker/protocol.ts";
+import { decodeBatches, LoglabError, type RecordHeader } from "../format/index.ts";
+import { OffsetOutOfRangeError } from "../log/index.ts";
+import type { Timer } from "../runtime/index.ts";
+import { type ConsumerConfig, type ResolvedConsumerConfig, resolveConsumerConfig } from "./consumer-config.ts";
+import { ClientClosedError } from "./errors.ts";
+import { GroupMember } from "./group-member.ts";
+import type { ClientRuntime } from "./producer.ts";
+import type { BrokerTransport } from "./transport.ts";
+
+export interface ConsumerRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: readonly RecordHeader[];
+}
+
+/** An offset for a partition: for commits and the store, the next offset to read. */
+export interface TopicPartitionOffset extends TopicPartition {
+  readonly offset: number;
+}
+
+export interface RebalanceListener {
+  onPartitionsRevoked?(partitions: readonly TopicPartition[]): void | Promise<void>;
+  onPartitionsAssigned?(partitions: readonly TopicPartition[]): void | Promise<void>;
+}
+
+/** No committed offset and auto.offset.reset=none: Kafka's NoOffsetForPartitionException. */
+export class NoOffsetForPartitionError extends LoglabError {
+  constructor(readonly topicPartition: string) {
+    super("NO_OFFSET_FOR_PARTITION", `no committed offset for ${topicPartition} and auto.offset.reset=none`);
+  }
+}
+
+const tpKey = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
+
+export class Consumer {
+  readonly config: ResolvedConsumerConfig;
+  /** The next offset poll() fetches, per assigned partition. */
+  readonly #positions = new Map<string, TopicPartitionOffset>();
+  /** The offset store: what the next commit sends. */
+  readonly #stored = new Map<string, TopicPartitionOffset>();
+  #assigned: TopicPartition[] = [];
+  #member: GroupMember | null = null;
+  #listener: RebalanceListener = {};
+  #autoCommit: Timer | null = null;
+  #pollDeadline: Timer | null = null;
+  #closed = false;
+  /** The last error an automatic commit met (it does not throw anywhere). */
+  lastAutoCommitError: LoglabError | null = null;
+
+  constructor(
+    private readonly transport: BrokerTransport,
+    private readonly runtime: ClientRuntime,
+    config: ConsumerConfig = {},
+  ) {
+    this.config = resolveConsumerConfig(config);
+  }
+
+  #requireGroup(what: string): string {
+    if (this.config.groupId === null) throw new LoglabError("INVALID_GROUP_ID", `${what} needs group.id`);
+    return this.config.groupId;
+  }
+
+  /** Joins the group (at the next poll) to share the topics' partitions with its other members. */
+  subscribe(topics: readonly string[], listener: RebalanceListener = {}): void {
+    const groupId = this.#requireGroup("subscribe()");
+    this.#listener = listener;
+    this.#member?.stop();
+    this.#member = new GroupMember(this.transport, this.runtime, {
+      groupId, clientId: this.config.clientId, sessionTimeoutMs: this.config.sessionTimeoutMs,
+      rebalanceTimeoutMs: this.config.maxPollIntervalMs, heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+      assignor: this.config.assignor,
+    }, topics, {
+      revoked: (partitions) => this.#revoke(partitions),
+      assigned: (partitions) => this.#assign(partitions),
+    });
+    this.#startAutoCommit();
+  }
+
+  /** Reads these partitions without a group (commits, if any, use generation -1). */
+  assign(partitions: readonly TopicPartition[]): void {
+    this.#member?.stop();
+    this.#member = null;
+    void this.#assign(partitions);
+    this.#startAutoCommit();
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.#assigned];
+  }
+
+  async #assign(partitions: readonly TopicPartition[]): Promise<void> {
+    this.#assigned = partitions.map(({ topic, partition }) => ({ topic, partition }));
+    for (const key of [...this.#positions.keys()]) if (!this.#assigned.some((tp) => tpKey(tp) === key)) this.#positions.delete(key);
+    await this.#listener.onPartitionsAssigned?.(partitions);
+  }
+
+  /** Before a rebalance: commit what was stored (with auto-commit, as Kafka does), then let go. */
+  async #revoke(partitions: readonly TopicPartition[]): Promise<void> {
+    if (this.config.autoCommit) await this.#commitStored(true);
+    await this.#listener.onPartitionsRevoked?.(partitions);
+    for (const tp of partitions) {
+      this.#positions.delete(tpKey(tp));
+      this.#stored.delete(tpKey(tp));
+    }
+    this.#assigned = [];
+  }
+
+  #startAutoCommit(): void {
+    this.#autoCommit?.cancel();
+    if (!this.config.autoCommit || this.config.groupId === null) return;
+    this.#autoCommit = this.runtime.scheduler.setTimer(this.config.autoCommitIntervalMs, () => {
+      void this.#commitStored(true).finally(() => { if (!this.#closed) this.#startAutoCommit(); });
+    });
+  }
+
+  /**
+   * Fetches records from the assigned partitions' positions, waiting up to
+   * `timeoutMs` for some. With enable.auto.offset.store, every record returned
+   * is stored as handed to the application.
+   */
+  async poll(timeoutMs = 0): Promise<ConsumerRecord[]> {
+    if (this.#closed) throw new ClientClosedError("consumer");
+    this.#armPollDeadline();
+    const deadline = this.runtime.scheduler.nowMs() + timeoutMs;
+    for (;;) {
+      await this.#member?.ensureActive();
+      await this.#initPositions();
+      const records = await this.#fetchOnce();
+      if (this.config.autoOffsetStore) this.storeOffsets(records);
+      const now = this.runtime.scheduler.nowMs();
+      if (records.length > 0 || now >= deadline) return records;
+      await new Promise<void>((resolve) => this.runtime.scheduler.setTimer(Math.min(this.config.fetchBackoffMs, deadline - now), resolve));
+    }
+  }
+
+  /** max.poll.interval.ms: a consumer that stops polling leaves its group, so its partitions move on. */
+  #armPollDeadline(): void {
+    this.#pollDeadline?.cancel();
+    if (this.#member === null) return;
+    this.#pollDeadline = this.runtime.scheduler.setTimer(this.config.maxPollIntervalMs, () => {
+      const member = this.#member;
+      if (member === null || this.#closed) return;
+      void member.leave();
+    });
+  }
+
+  async #initPositions(): Promise<void> {
+    const missing = this.#assigned.filter((tp) => !this.#positions.has(tpKey(tp)));
+    if (missing.length === 0) return;
+    const committed = this.config.groupId === null
+      ? []
+      : (await this.transport.offsetFetch(this.config.groupId, missing)).partitions;
+    const toReset: TopicPartition[] = [];
+    for (const tp of missing) {
+      const offset = committed.find((c) => c.topic === tp.topic && c.partition === tp.partition)?.offset ?? -1;
+      if (offset >= 0) this.#positions.set(tpKey(tp), { ...tp, offset });
+      else toReset.push(tp);
+    }
+    await this.#reset(toReset);
+  }
+
+  /** auto.offset.reset: to the earliest or latest offset, or an error for "none". */
+  async #reset(partitions: readonly TopicPartition[]): Promise<void> {
+    if (partitions.length === 0) return;
+    const policy = this.config.autoOffsetReset;
+    if (policy === "none") throw new NoOffsetForPartitionError(tpKey(partitions[0]!));
+    const { partitions: offsets } = await this.transport.listOffsets({ partitions: partitions.map((tp) => ({ ...tp, timestamp: policy })) });
+    for (const answer of offsets) {
+      if (answer.error !== null) throw answer.error;
+      this.#positions.set(tpKey(answer), { topic: answer.topic, partition: answer.partition, offset: answer.offset });
+    }
+  }
+
+  async #fetchOnce(): Promise<ConsumerRecord[]> {
+    const targets = this.#assigned.filter((tp) => this.#positions.has(tpKey(tp)));
+    if (targets.length === 0) return [];
+    const { partitions } = await this.transport.fetch({
+      isolationLevel: this.config.isolationLevel,
+      partitions: targets.map((tp) => ({ ...tp, fetchOffset: this.#positions.get(tpKey(tp))!.offset, maxBytes: this.config.maxPartitionFetchBytes })),
+    });
+    const records: ConsumerRecord[] = [];
+    const outOfRange: TopicPartition[] = [];
+    for (const answer of partitions) {
+      const key = tpKey(answer);
+      const position = this.#positions.get(key);
+      if (position === undefined) continue; // revoked while the fetch was out
+      if (answer.error instanceof OffsetOutOfRangeError) {
+        outOfRange.push(answer);
+        continue;
+      }
+      if (answer.error !== null) throw answer.error;
+      let next = position.offset;
+      for (const batch of decodeBatches(answer.records)) {
+        for (const record of batch.records) {
+          if (record.offset < next || batch.isControl || records.length >= this.config.maxPollRecords) continue;
+          records.push({ topic: answer.topic, partition: answer.partition, offset: record.offset, timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers });
+          next = record.offset + 1;
+        }
+        // A batch wholly consumed (or a control batch) moves the position past it, even past compaction gaps.
+        if (records.length < this.config.maxPollRecords && batch.lastOffset >= next) next = batch.lastOffset + 1;
+      }
+      this.#positions.set(key, { ...position, offset: next });
+    }
+    if (outOfRange.length > 0) {
+      for (const tp of outOfRange) this.#positions.delete(tpKey(tp));
+      await this.#reset(outOfRange);
+    }
+    return records;
+  }
+
+  /**
+   * librdkafka's offset store: for each record, stores its offset + 1 (the
+   * next to read), to be committed by the next commit.
+   */
+  storeOffsets(records: readonly TopicPartitionOffset[]): void {
+    for (const record of records) {
+      const key = tpKey(record);
+      if (!this.#assigned.some((tp) => tpKey(tp) === key)) continue; // no longer ours
+      this.#stored.set(key, { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
+    }
+  }
+
+  /** Commits `offsets` (each the next offset to read), or everything stored. Throws the commit's error. */
+  async commit(offsets?: readonly TopicPartitionOffset[]): Promise<void> {
+    if (offsets === undefined) return this.#commitStored(false);
+    await this.#send(offsets);
+  }
+
+  async #commitStored(quiet: boolean): Promise<void> {
+    const offsets = [...this.#stored.values()];
+    if (offsets.length === 0) return;
+    try {
+      await this.#send(offsets);
+      for (const offset of offsets) if (this.#stored.get(tpKey(offset)) === offset) this.#stored.delete(tpKey(offset));
+    } catch (error) {
+      if (!quiet || !(error instanceof LoglabError)) throw error;
+      this.lastAutoCommitError = error;
+    }
+  }
+
+  async #send(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const groupId = this.#requireGroup("commit()");
+    const member = this.#member;
+    const { partitions } = await this.transport.offsetCommit({
+      groupId,
+      generationId: member?.generationId ?? -1,
+      memberId: member?.memberId ?? "",
+      offsets: offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+    });
+    const failed = partitions.find((p) => p.error !== null);
+    if (failed !== undefined) {
+      if (member !== null && ["ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID", "REBALANCE_IN_PROGRESS"].includes(failed.error!.code)) member.requestRejoin();
+      throw failed.error;
+    }
+  }
+
+  /** The group's committed offsets (the next to read; -1 when none). */
+  async committed(partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]> {
+    const { partitions: answers } = await this.transport.offsetFetch(this.#requireGroup("committed()"), partitions);
+    return answers.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+  }
+
+  /** Moves a partition's position: the next poll fetches from `offset`. */
+  seek(partition: TopicPartition, offset: number): void {
+    if (!this.#assigned.some((tp) => tpKey(tp) === tpKey(partition))) {
+      throw new LoglabError("ILLEGAL_STATE", `cannot seek ${tpKey(partition)}: it is not assigned to this consumer`);
+    }
+    this.#positions.set(tpKey(partition), { topic: partition.topic, partition: partition.partition, offset });
+  }
+
+  position(partition: TopicPartition): number | undefined {
+    return this.#positions.get(tpKey(partition))?.offset;
+  }
+
+  /** Commits what is stored (with auto-commit), leaves the group, and stops every timer. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#autoCommit?.cancel();
+    this.#pollDeadline?.cancel();
+    if (this.config.autoCommit && this.config.groupId !== null) await this.#commitStored(true);
+    this.#closed = true;
+    await this.#member?.leave();
+    this.#member?.stop();
+  }
+}

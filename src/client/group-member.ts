@@ -1,0 +1,149 @@
+// A consumer's membership of its group, as Kafka's consumer coordinator runs
+// it: join (the leader computes everyone's assignment with the configured
+// assignor), sync, then heartbeat every heartbeat.interval.ms. When the
+// coordinator answers a heartbeat with REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION
+// or UNKNOWN_MEMBER_ID, the member must rejoin; the consumer does so in poll().
+
+import type { TopicPartition } from "../broker/protocol.ts";
+import { LoglabError } from "../format/index.ts";
+import type { Timer } from "../runtime/index.ts";
+import { assign, type AssignorName, type MemberSubscription } from "./assignors.ts";
+import type { ClientRuntime } from "./producer.ts";
+import type { BrokerTransport } from "./transport.ts";
+
+export interface GroupMemberSettings {
+  readonly groupId: string;
+  readonly clientId: string;
+  readonly sessionTimeoutMs: number;
+  /** The consumer's max.poll.interval.ms, which Kafka also uses as the rebalance timeout. */
+  readonly rebalanceTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly assignor: AssignorName;
+}
+
+export interface MembershipListener {
+  /** Before the member rejoins: everything it held is revoked (the eager protocols). */
+  revoked(partitions: readonly TopicPartition[]): Promise<void>;
+  assigned(partitions: readonly TopicPartition[]): Promise<void>;
+}
+
+/** Errors after which the member simply joins again. */
+const REJOIN_CODES = new Set(["REBALANCE_IN_PROGRESS", "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID"]);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class GroupMember {
+  memberId = "";
+  generationId = -1;
+  #assigned: TopicPartition[] = [];
+  #rejoinNeeded = true;
+  #heartbeat: Timer | null = null;
+  #stopped = false;
+
+  constructor(
+    private readonly transport: BrokerTransport,
+    private readonly runtime: ClientRuntime,
+    private readonly settings: GroupMemberSettings,
+    private readonly topics: readonly string[],
+    private readonly listener: MembershipListener,
+  ) {}
+
+  get assignment(): readonly TopicPartition[] {
+    return this.#assigned;
+  }
+
+  get rejoinNeeded(): boolean {
+    return this.#rejoinNeeded;
+  }
+
+  /** Marks the member for rejoining at the next poll (also used when it left on max.poll.interval.ms). */
+  requestRejoin(resetMemberId = false): void {
+    this.#rejoinNeeded = true;
+    if (resetMemberId) this.memberId = "";
+  }
+
+  /** Joins and syncs until the member holds an assignment for the current generation. */
+  async ensureActive(): Promise<void> {
+    while (this.#rejoinNeeded && !this.#stopped) await this.#joinAndSync();
+  }
+
+  async #joinAndSync(): Promise<void> {
+    this.#stopHeartbeats();
+    if (this.#assigned.length > 0) {
+      const revoked = this.#assigned;
+      this.#assigned = [];
+      await this.listener.revoked(revoked);
+    }
+    const join = await this.transport.joinGroup({
+      groupId: this.settings.groupId, memberId: this.memberId, clientId: this.settings.clientId,
+      sessionTimeoutMs: this.settings.sessionTimeoutMs, rebalanceTimeoutMs: this.settings.rebalanceTimeoutMs,
+      protocols: [{ name: this.settings.assignor, metadata: encoder.encode(JSON.stringify({ topics: this.topics })) }],
+    });
+    if (join.error !== null) return this.#onError(join.error);
+    this.memberId = join.memberId;
+    this.generationId = join.generationId;
+    const assignments = join.leaderId === join.memberId ? await this.#assignAsLeader(join.members) : undefined;
+    const sync = await this.transport.syncGroup({
+      groupId: this.settings.groupId, generationId: this.generationId, memberId: this.memberId,
+      ...(assignments === undefined ? {} : { assignments }),
+    });
+    if (sync.error !== null) return this.#onError(sync.error);
+    this.#assigned = sync.assignment.length === 0 ? [] : JSON.parse(decoder.decode(sync.assignment)) as TopicPartition[];
+    this.#rejoinNeeded = false;
+    this.#scheduleHeartbeat();
+    await this.listener.assigned(this.#assigned);
+  }
+
+  #onError(error: LoglabError): void {
+    if (!REJOIN_CODES.has(error.code)) throw error;
+    if (error.code === "UNKNOWN_MEMBER_ID") this.memberId = "";
+  }
+
+  /** The leader's job: everyone's partitions, from their subscriptions and the topics' partition counts. */
+  async #assignAsLeader(members: readonly { memberId: string; metadata: Uint8Array }[]) {
+    const subscriptions: MemberSubscription[] = members.map((m) => ({
+      memberId: m.memberId, topics: (JSON.parse(decoder.decode(m.metadata)) as { topics: string[] }).topics,
+    }));
+    const topics = [...new Set(subscriptions.flatMap((s) => s.topics))];
+    const { topics: metadata } = await this.transport.metadata(topics);
+    const counts = new Map(metadata.filter((t) => t.error === null).map((t) => [t.topic, t.partitions] as const));
+    const assignment = assign(this.settings.assignor, counts, subscriptions);
+    return subscriptions.map((s) => ({ memberId: s.memberId, assignment: encoder.encode(JSON.stringify(assignment[s.memberId] ?? [])) }));
+  }
+
+  #scheduleHeartbeat(): void {
+    this.#heartbeat = this.runtime.scheduler.setTimer(this.settings.heartbeatIntervalMs, () => {
+      this.#heartbeat = null;
+      void this.transport.heartbeat({ groupId: this.settings.groupId, generationId: this.generationId, memberId: this.memberId })
+        .then((error) => {
+          if (this.#stopped || this.#rejoinNeeded) return;
+          if (error === null) return this.#scheduleHeartbeat();
+          if (REJOIN_CODES.has(error.code)) this.requestRejoin(error.code === "UNKNOWN_MEMBER_ID");
+          else this.#scheduleHeartbeat();
+        }, () => this.#scheduleHeartbeat());
+    });
+  }
+
+  #stopHeartbeats(): void {
+    this.#heartbeat?.cancel();
+    this.#heartbeat = null;
+  }
+
+  /** LeaveGroup: the partitions go to the others at once instead of after session.timeout.ms. */
+  async leave(): Promise<void> {
+    this.#stopHeartbeats();
+    if (this.#assigned.length > 0) {
+      const revoked = this.#assigned;
+      this.#assigned = [];
+      await this.listener.revoked(revoked);
+    }
+    if (this.memberId !== "") await this.transport.leaveGroup(this.settings.groupId, this.memberId);
+    this.memberId = "";
+    this.#rejoinNeeded = true;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#stopHeartbeats();
+  }
+}

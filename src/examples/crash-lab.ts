@@ -1,0 +1,93 @@
+// Runs one of the talk's consumer loops over a fresh broker, crashes its
+// process after a chosen step, lets a new consumer of the same group take
+// over, and counts how often each record was processed. A crash is a severed
+// transport: after it nothing the dead process sends arrives, and no answer
+// reaches it.
+
+import { Broker } from "../broker/broker.ts";
+import { Consumer } from "../client/consumer.ts";
+import type { ConsumerConfig } from "../client/consumer-config.ts";
+import { type BrokerTransport, InProcessTransport } from "../client/transport.ts";
+import { encodeBatch } from "../format/index.ts";
+import { ManualScheduler, SeededRandom } from "../runtime/index.ts";
+import { MemoryStorage } from "../storage/index.ts";
+import { consumeStart, type Process, type Step, TALK_TOPIC } from "./talk.ts";
+
+export type ConsumerLoop = (consumer: Consumer, process: Process, step: Step, polls: number) => Promise<void>;
+
+export interface CrashLabOptions {
+  readonly records?: number;
+  /** Virtual milliseconds each record takes to process. */
+  readonly processMs?: number;
+  readonly polls?: number;
+  readonly seed?: number;
+}
+
+export interface CrashLabResult {
+  /** How often each offset was processed, across the crash and the restart. */
+  readonly processed: number[];
+  /** The steps the first consumer got through, with the offset each concerned. */
+  readonly steps: readonly { readonly name: string; readonly offset: number | null }[];
+}
+
+/** Thrown at the crash point to end the first consumer's loop. */
+export class Crash extends Error {
+  constructor(readonly atStep: number) {
+    super(`crashed after step ${atStep}`);
+  }
+}
+
+/** A transport that can die: after crash(), calls never arrive and answers never come back. */
+export function crashable(inner: InProcessTransport): BrokerTransport & { crash(): void } {
+  let dead = false;
+  const never = new Promise<never>(() => {});
+  const wrapped = {} as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(InProcessTransport.prototype)) {
+    if (name === "constructor") continue;
+    wrapped[name] = (...args: unknown[]) => {
+      if (dead) return never;
+      const call = (inner as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!.apply(inner, args);
+      return call.then((answer) => (dead ? never : answer));
+    };
+  }
+  wrapped.crash = () => { dead = true; };
+  return wrapped as unknown as BrokerTransport & { crash(): void };
+}
+
+/** Runs `loop` with a crash after step `crashAt` (null: no crash) and a restart. */
+export async function crashLab(loop: ConsumerLoop, config: ConsumerConfig, crashAt: number | null, options: CrashLabOptions = {}): Promise<CrashLabResult> {
+  const { records = 5, processMs = 40, polls = 3, seed = 9 } = options;
+  const scheduler = new ManualScheduler(1_700_000_000_000);
+  const random = new SeededRandom(seed);
+  const broker = await Broker.open({ storage: new MemoryStorage(), scheduler, random });
+  await broker.logs.createTopic(TALK_TOPIC, 2);
+  const batch = encodeBatch({ baseTimestamp: scheduler.nowMs(), records: Array.from({ length: records }, (_, i) => ({ value: `record ${i}` })) });
+  await broker.produce({ acks: -1, partitions: [{ topic: TALK_TOPIC, partition: 0, records: batch }] });
+
+  const processed = new Array<number>(records).fill(0);
+  const steps: { name: string; offset: number | null }[] = [];
+  const process: Process = async (record) => {
+    await new Promise<void>((resolve) => scheduler.setTimer(processMs, resolve));
+    processed[record.offset]!++;
+  };
+  const transport = crashable(new InProcessTransport(broker));
+  const first = new Consumer(transport, { scheduler, random }, config);
+  consumeStart(first);
+  const step: Step = async (name, record) => {
+    steps.push({ name, offset: record?.offset ?? null });
+    if (steps.length === crashAt) {
+      transport.crash();
+      throw new Crash(crashAt);
+    }
+  };
+  try {
+    await scheduler.runUntilSettled(loop(first, process, step, polls));
+  } catch (error) {
+    if (!(error instanceof Crash)) throw error;
+  }
+  const second = new Consumer(new InProcessTransport(broker), { scheduler, random }, config);
+  consumeStart(second);
+  await scheduler.runUntilSettled(loop(second, process, async () => {}, polls));
+  await scheduler.runUntilSettled(second.close());
+  return { processed, steps };
+}

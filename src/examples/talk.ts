@@ -1,0 +1,100 @@
+// The programs of the talk "Kafka will get the message across, guaranteed",
+// translated from PHP (php-rdkafka) to loglab's clients. Each consumer loop
+// calls `step` after every step, so tests can crash it at any point and see
+// what the loop's guarantee really is.
+//
+// The talk's consumers read partition 0 from the group's stored offset
+// (consumeStart(0, RD_KAFKA_OFFSET_STORED)): assign() plus committed offsets.
+// "offsetStore" in the at-most-once and at-least-once loops is a commit made
+// before moving on: only then does the crash table of the talk hold.
+
+import type { Consumer, ConsumerRecord } from "../client/consumer.ts";
+import type { ConsumerConfig } from "../client/consumer-config.ts";
+import type { Producer, RecordMetadata } from "../client/producer.ts";
+
+export const TALK_TOPIC = "test";
+export const TALK_GROUP = "myConsumerGroup";
+
+/** What the loops do with a record (the talk's do_something($msg)). */
+export type Process = (record: ConsumerRecord) => Promise<void>;
+/** Called after each step of a loop, with the step's name and record; throwing there is a crash. */
+export type Step = (name: "polled" | "stored" | "processed", record: ConsumerRecord | null) => Promise<void>;
+
+/** BASIC PRODUCER: an unassigned partition, a keyed record, and partition 1. */
+export async function basicProducer(producer: Producer, userId: string): Promise<RecordMetadata[]> {
+  return producer.send({
+    topic: TALK_TOPIC,
+    messages: [
+      { value: "Unassigned partition, let Kafka choose" },
+      { value: "Yay consistent hashing", key: userId },
+      { value: "This will always be sent to partition 1", partition: 1 },
+    ],
+  });
+}
+
+/** BASIC CONSUMER's settings: auto-commit of what poll() hands out, every 100 ms. */
+export const BASIC_CONSUMER_CONFIG: ConsumerConfig = {
+  "group.id": TALK_GROUP,
+  "auto.commit.interval.ms": 100,
+  "enable.auto.commit": true,
+  "enable.auto.offset.store": true,
+  "auto.offset.reset": "earliest",
+};
+
+/** AT-MOST-ONCE and AT-LEAST-ONCE settings: no automatic commits; the loop stores offsets itself. */
+export const MANUAL_STORE_CONFIG: ConsumerConfig = {
+  "group.id": TALK_GROUP,
+  "enable.auto.commit": false,
+  "enable.auto.offset.store": false,
+  "auto.offset.reset": "earliest",
+};
+
+/** Starts a talk consumer on partition 0 of the talk's topic, at the group's stored offset. */
+export function consumeStart(consumer: Consumer): void {
+  consumer.assign([{ topic: TALK_TOPIC, partition: 0 }]);
+}
+
+async function storeOffset(consumer: Consumer, record: ConsumerRecord): Promise<void> {
+  // $topic->offsetStore($msg->partition, $msg->offset): the next offset to read is offset + 1.
+  await consumer.commit([{ topic: record.topic, partition: record.partition, offset: record.offset + 1 }]);
+}
+
+/** BASIC CONSUMER: while (true) { $msg = consume(); do_something($msg); } with auto-commit. */
+export async function basicConsumerLoop(consumer: Consumer, process: Process, step: Step, polls: number): Promise<void> {
+  for (let i = 0; i < polls; i++) {
+    const records = await consumer.poll(1000);
+    await step("polled", null);
+    for (const record of records) {
+      await process(record);
+      await step("processed", record);
+    }
+  }
+}
+
+/** AT-MOST ONCE DELIVERY: offsetStore() before do_something(). */
+export async function atMostOnceLoop(consumer: Consumer, process: Process, step: Step, polls: number): Promise<void> {
+  for (let i = 0; i < polls; i++) {
+    const records = await consumer.poll(1000);
+    await step("polled", null);
+    for (const record of records) {
+      await storeOffset(consumer, record);
+      await step("stored", record);
+      await process(record);
+      await step("processed", record);
+    }
+  }
+}
+
+/** AT-LEAST ONCE DELIVERY: do_something() before offsetStore(). */
+export async function atLeastOnceLoop(consumer: Consumer, process: Process, step: Step, polls: number): Promise<void> {
+  for (let i = 0; i < polls; i++) {
+    const records = await consumer.poll(1000);
+    await step("polled", null);
+    for (const record of records) {
+      await process(record);
+      await step("processed", record);
+      await storeOffset(consumer, record);
+      await step("stored", record);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// The talk's consumer loops, crashed at every step: a fresh consumer of the
+// same group takes over from what was committed, and we count how often each
+// record was processed. At-most-once never processes a record twice and loses
+// the one stored but not processed; at-least-once never loses one and repeats
+// the one processed but not stored; the plain auto-commit loop does both,
+// depending on when the crash falls between commits (kafka-facts.md).
+
+import { describe, expect, it } from "vitest";
+import {
+  Broker, type ConsumerConfig, InProcessTransport, ManualScheduler, MemoryStorage, murmur2Partition, Producer, SeededRandom,
+} from "../../src/index.ts";
+import { type ConsumerLoop, crashLab } from "../../src/examples/crash-lab.ts";
+import {
+  atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, basicProducer, MANUAL_STORE_CONFIG, TALK_TOPIC,
+} from "../../src/examples/talk.ts";
+
+const live = (loop: ConsumerLoop, config: ConsumerConfig, crashAt: number | null) => crashLab(loop, config, crashAt);
+
+/** Every crash point of a loop: 1 .. the number of steps of a run without a crash. */
+async function crashPoints(loop: ConsumerLoop, config: ConsumerConfig): Promise<number[]> {
+  const { steps } = await live(loop, config, null);
+  return Array.from({ length: steps.length }, (_, i) => i + 1);
+}
+
+describe("the talk's consumer loops under a crash at every step", () => {
+  it("without a crash, each loop processes every record exactly once", async () => {
+    for (const [loop, config] of [[basicConsumerLoop, BASIC_CONSUMER_CONFIG], [atMostOnceLoop, MANUAL_STORE_CONFIG], [atLeastOnceLoop, MANUAL_STORE_CONFIG]] as const) {
+      expect((await live(loop, config, null)).processed).toEqual([1, 1, 1, 1, 1]);
+    }
+  });
+
+  it("at-most-once (store, then process) never redelivers, and loses exactly the record stored but not yet processed", async () => {
+    for (const crashAt of await crashPoints(atMostOnceLoop, MANUAL_STORE_CONFIG)) {
+      const { processed, steps } = await live(atMostOnceLoop, MANUAL_STORE_CONFIG, crashAt);
+      const crashed = steps[crashAt - 1]!;
+      const expected = processed.map((_, offset) => (crashed.name === "stored" && crashed.offset === offset ? 0 : 1));
+      expect(processed, `crash after step ${crashAt} (${crashed.name} ${crashed.offset})`).toEqual(expected);
+    }
+  });
+
+  it("at-least-once (process, then store) never loses, and redelivers exactly the record processed but not yet stored", async () => {
+    for (const crashAt of await crashPoints(atLeastOnceLoop, MANUAL_STORE_CONFIG)) {
+      const { processed, steps } = await live(atLeastOnceLoop, MANUAL_STORE_CONFIG, crashAt);
+      const crashed = steps[crashAt - 1]!;
+      const expected = processed.map((_, offset) => (crashed.name === "processed" && crashed.offset === offset ? 2 : 1));
+      expect(processed, `crash after step ${crashAt} (${crashed.name} ${crashed.offset})`).toEqual(expected);
+    }
+  });
+
+  it("the basic auto-commit loop guarantees neither: some crashes redeliver, others lose", async () => {
+    const outcomes = [];
+    for (const crashAt of await crashPoints(basicConsumerLoop, BASIC_CONSUMER_CONFIG)) {
+      outcomes.push((await live(basicConsumerLoop, BASIC_CONSUMER_CONFIG, crashAt)).processed);
+    }
+    // After the first record (40 ms), nothing is committed yet: it is processed again.
+    expect(outcomes[1]).toEqual([2, 1, 1, 1, 1]);
+    // After the third (120 ms), the 100 ms auto-commit has stored all five handed out: two are lost.
+    expect(outcomes[3]).toEqual([1, 1, 1, 0, 0]);
+    expect(outcomes.some((o) => o.includes(2))).toBe(true);
+    expect(outcomes.some((o) => o.includes(0))).toBe(true);
+  });
+});
+
+describe("the talk's basic producer", () => {
+  it("lets the partitioner choose, hashes the user id like Java's client, and honours partition 1", async () => {
+    const scheduler = new ManualScheduler(1_700_000_000_000);
+    const random = new SeededRandom(2);
+    const broker = await Broker.open({ storage: new MemoryStorage(), scheduler, random });
+    await broker.logs.createTopic(TALK_TOPIC, 4);
+    const producer = new Producer(new InProcessTransport(broker), { scheduler, random });
+    const [unassigned, keyed, explicit] = await scheduler.runUntilSettled(basicProducer(producer, "user-42"));
+    expect(unassigned!.partition).toBeGreaterThanOrEqual(0);
+    expect(unassigned!.partition).toBeLessThan(4);
+    expect(keyed!.partition).toBe(murmur2Partition(new TextEncoder().encode("user-42"), 4));
+    expect(explicit!.partition).toBe(1);
+  });
+});

@@ -2,12 +2,16 @@
 // a block is recorded durably before any id of it is given out, so a restart
 // never hands out an id twice (as Kafka's controller allocates id blocks).
 
+import { OperationQueue } from "../runtime/index.ts";
 import { readTextFile, type Storage, writeTextFileAtomically } from "../storage/index.ts";
 
 export const PRODUCER_ID_BLOCK_FILE = "producer-id-block";
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
 
 export class ProducerIdManager {
+  /** Concurrent callers would race to record the next block. */
+  readonly #queue = new OperationQueue();
+
   private constructor(
     private readonly storage: Storage,
     private nextId: number,
@@ -21,12 +25,14 @@ export class ProducerIdManager {
     return new ProducerIdManager(storage, reservedEnd, reservedEnd);
   }
 
-  async next(): Promise<number> {
-    if (this.nextId >= this.blockEnd) {
-      const end = this.blockEnd + PRODUCER_ID_BLOCK_SIZE;
-      await writeTextFileAtomically(this.storage, PRODUCER_ID_BLOCK_FILE, `${end}\n`);
-      this.blockEnd = end;
-    }
-    return this.nextId++;
+  next(): Promise<number> {
+    return this.#queue.run(async () => {
+      if (this.nextId >= this.blockEnd) {
+        const end = this.blockEnd + PRODUCER_ID_BLOCK_SIZE;
+        await writeTextFileAtomically(this.storage, PRODUCER_ID_BLOCK_FILE, `${end}\n`);
+        this.blockEnd = end;
+      }
+      return this.nextId++;
+    });
   }
 }

@@ -79,6 +79,12 @@ describe("produce", () => {
     expect(await values(broker, "t")).toEqual(["a"]);
   });
 
+  it("hands out distinct producer ids to concurrent callers", async () => {
+    const broker = await open();
+    const ids = await Promise.all(Array.from({ length: 5 }, () => broker.initProducerId()));
+    expect(new Set(ids.map((r) => r.producerId)).size).toBe(5);
+  });
+
   it("hands out distinct producer ids, also after a restart", async () => {
     const storage = new MemoryStorage();
     const broker = await open(storage);

@@ -1,0 +1,168 @@
+// A transport over a MessagePort or a BroadcastChannel, so that several
+// workers or browser tabs share one broker: serveBroker() answers requests on
+// one side, MessagePortTransport sends them from the other. Bytes cross as
+// structured clones; typed errors are rebuilt as instances of their own class
+// (structured cloning would keep only name and message).
+
+import {
+  IllegalGenerationError, InconsistentGroupProtocolError, InvalidCommitOffsetError, InvalidProducerEpochError,
+  InvalidRequiredAcksError, InvalidSessionTimeoutError, OffsetMetadataTooLargeError, OutOfOrderSequenceError,
+  RebalanceInProgressError, UnknownMemberIdError,
+} from "../broker/index.ts";
+import type { Broker } from "../broker/broker.ts";
+import {
+  CorruptRecordError, InvalidRecordError, LoglabError, RecordTooLargeError, UnsupportedCompressionError,
+} from "../format/index.ts";
+import {
+  InvalidConfigError, InvalidPartitionsError, InvalidTopicError, OffsetOutOfRangeError, TopicExistsError,
+  UnknownTopicOrPartitionError,
+} from "../log/index.ts";
+import { StorageError, StorageQuotaError } from "../storage/index.ts";
+import { ClientClosedError, DeliveryTimeoutError, RequestTimedOutError } from "./errors.ts";
+import type { BrokerTransport } from "./transport.ts";
+
+/** What both MessagePort and BroadcastChannel offer. */
+export interface MessageEndpoint {
+  postMessage(message: unknown): void;
+  addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+  removeEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+  /** MessagePort needs start() when listened to with addEventListener. */
+  start?(): void;
+}
+
+type Method = keyof BrokerTransport;
+const METHODS: readonly Method[] = [
+  "metadata", "initProducerId", "produce", "fetch", "listOffsets", "joinGroup", "syncGroup", "heartbeat", "leaveGroup",
+  "offsetCommit", "offsetFetch",
+];
+
+interface Request {
+  readonly loglab: "request";
+  readonly client: string;
+  readonly id: number;
+  readonly method: Method;
+  readonly args: unknown[];
+}
+
+interface Reply {
+  readonly loglab: "reply";
+  readonly client: string;
+  readonly id: number;
+  readonly ok?: unknown;
+  readonly failure?: SerializedError;
+}
+
+interface SerializedError {
+  readonly loglabError: string;
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+}
+
+/** Every typed error, by class name, so that it is rebuilt as an instance of its class. */
+const ERROR_CLASSES: Record<string, { prototype: LoglabError }> = Object.fromEntries(
+  [
+    LoglabError, CorruptRecordError, InvalidRecordError, RecordTooLargeError, UnsupportedCompressionError,
+    InvalidConfigError, InvalidPartitionsError, InvalidTopicError, OffsetOutOfRangeError, TopicExistsError,
+    UnknownTopicOrPartitionError, StorageError, StorageQuotaError, IllegalGenerationError, InconsistentGroupProtocolError,
+    InvalidCommitOffsetError, InvalidProducerEpochError, InvalidRequiredAcksError, InvalidSessionTimeoutError,
+    OffsetMetadataTooLargeError, OutOfOrderSequenceError, RebalanceInProgressError, UnknownMemberIdError,
+    ClientClosedError, DeliveryTimeoutError, RequestTimedOutError,
+  ].map((errorClass) => [errorClass.name, errorClass]),
+);
+
+function serializeError(error: LoglabError): SerializedError {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) {
+    fields[key] = value instanceof LoglabError ? serializeError(value) : value;
+  }
+  return { loglabError: error.name, message: error.message, fields };
+}
+
+function deserializeError(serialized: SerializedError): LoglabError {
+  const errorClass = ERROR_CLASSES[serialized.loglabError] ?? LoglabError;
+  const error = Object.create(errorClass.prototype) as LoglabError;
+  Object.defineProperty(error, "message", { value: serialized.message, writable: true, configurable: true });
+  for (const [key, value] of Object.entries(serialized.fields)) {
+    const isNested = typeof value === "object" && value !== null && "loglabError" in value;
+    (error as unknown as Record<string, unknown>)[key] = isNested ? deserializeError(value as SerializedError) : value;
+  }
+  return error;
+}
+
+/** Walks an answer, replacing every LoglabError (they sit in per-partition `error` fields) with its serialized form. */
+function encodeAnswer(value: unknown): unknown {
+  if (value instanceof LoglabError) return { loglabErrorValue: serializeError(value) };
+  if (value instanceof Uint8Array || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(encodeAnswer);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, encodeAnswer(v)]));
+}
+
+function decodeAnswer(value: unknown): unknown {
+  if (value instanceof Uint8Array || value === null || typeof value !== "object") return value;
+  if ("loglabErrorValue" in value) return deserializeError((value as { loglabErrorValue: SerializedError }).loglabErrorValue);
+  if (Array.isArray(value)) return value.map(decodeAnswer);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decodeAnswer(v)]));
+}
+
+/** Answers requests arriving on `endpoint` with `broker`. Returns a function that stops serving. */
+export function serveBroker(broker: Broker, endpoint: MessageEndpoint): () => void {
+  const listener = (event: { data: unknown }) => {
+    const request = event.data as Request;
+    if (request?.loglab !== "request" || !METHODS.includes(request.method)) return;
+    const handler = (broker as unknown as Record<Method, (...args: unknown[]) => unknown>)[request.method];
+    void Promise.resolve()
+      .then(() => handler.apply(broker, request.args))
+      .then(
+        (ok) => endpoint.postMessage({ loglab: "reply", client: request.client, id: request.id, ok: encodeAnswer(ok) } satisfies Reply),
+        (error) => {
+          const failure = error instanceof LoglabError ? error : new LoglabError("UNKNOWN_SERVER_ERROR", String((error as Error)?.message ?? error));
+          endpoint.postMessage({ loglab: "reply", client: request.client, id: request.id, failure: serializeError(failure) } satisfies Reply);
+        },
+      );
+  };
+  endpoint.addEventListener("message", listener);
+  endpoint.start?.();
+  return () => endpoint.removeEventListener("message", listener);
+}
+
+/** A client's side of the channel: each call is a request with an id, answered by serveBroker(). */
+export class MessagePortTransport implements BrokerTransport {
+  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: LoglabError) => void }>();
+  readonly #client: string;
+  #nextId = 0;
+
+  /** `clientName` tells this client's replies apart on a BroadcastChannel that several clients share. */
+  constructor(private readonly endpoint: MessageEndpoint, clientName: string) {
+    this.#client = clientName;
+    endpoint.addEventListener("message", (event) => {
+      const reply = event.data as Reply;
+      if (reply?.loglab !== "reply" || reply.client !== this.#client) return;
+      const pending = this.#pending.get(reply.id);
+      if (pending === undefined) return;
+      this.#pending.delete(reply.id);
+      if (reply.failure !== undefined) pending.reject(deserializeError(reply.failure));
+      else pending.resolve(decodeAnswer(reply.ok));
+    });
+    endpoint.start?.();
+  }
+
+  #call<T>(method: Method, ...args: unknown[]): Promise<T> {
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.endpoint.postMessage({ loglab: "request", client: this.#client, id, method, args } satisfies Request);
+    });
+  }
+
+  metadata(...args: Parameters<BrokerTransport["metadata"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["metadata"]>>>("metadata", ...args); }
+  initProducerId() { return this.#call<Awaited<ReturnType<BrokerTransport["initProducerId"]>>>("initProducerId"); }
+  produce(...args: Parameters<BrokerTransport["produce"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["produce"]>>>("produce", ...args); }
+  fetch(...args: Parameters<BrokerTransport["fetch"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["fetch"]>>>("fetch", ...args); }
+  listOffsets(...args: Parameters<BrokerTransport["listOffsets"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["listOffsets"]>>>("listOffsets", ...args); }
+  joinGroup(...args: Parameters<BrokerTransport["joinGroup"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["joinGroup"]>>>("joinGroup", ...args); }
+  syncGroup(...args: Parameters<BrokerTransport["syncGroup"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["syncGroup"]>>>("syncGroup", ...args); }
+  heartbeat(...args: Parameters<BrokerTransport["heartbeat"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["heartbeat"]>>>("heartbeat", ...args); }
+  leaveGroup(...args: Parameters<BrokerTransport["leaveGroup"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["leaveGroup"]>>>("leaveGroup", ...args); }
+  offsetCommit(...args: Parameters<BrokerTransport["offsetCommit"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["offsetCommit"]>>>("offsetCommit", ...args); }
+  offsetFetch(...args: Parameters<BrokerTransport["offsetFetch"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["offsetFetch"]>>>("offsetFetch", ...args); }
+}

@@ -3,7 +3,7 @@
 // transports and the simulator call these methods, and time comes from the
 // injected Clock. Idempotence is checked per partition, one append at a time.
 
-import { InvalidRecordError, LoglabError, readBatchHeader, validateBatches } from "../format/index.ts";
+import { decodeBatches, encodeBatch, InvalidRecordError, LoglabError, readBatchHeader, validateBatches } from "../format/index.ts";
 import {
   InvalidConfigError, LOG_CONFIG_KEYS, LogManager, type PartitionLog, UnknownTopicOrPartitionError,
 } from "../log/index.ts";
@@ -16,6 +16,7 @@ import {
 } from "./group-coordinator.ts";
 import { OffsetStore } from "./offset-store.ts";
 import { ProducerIdManager } from "./producer-ids.ts";
+import { CONTROL_ABORT, CONTROL_COMMIT, PartitionTransactions } from "./partition-transactions.ts";
 import { lastSequenceOf, ProducerStateManager } from "./producer-state.ts";
 import type {
   FetchRequest, FetchResponse, InitProducerIdResponse, ListOffsetsRequest, OffsetCommitRequest,
@@ -84,6 +85,7 @@ async function perPartition<T>(handle: () => Promise<T>, failed: (error: LoglabE
 
 export class Broker {
   readonly #producerStates = new Map<string, ProducerStateManager>();
+  readonly #transactions = new Map<string, PartitionTransactions>();
   readonly #partitionQueues = new Map<string, OperationQueue>();
   /** Topic creation happens one at a time. */
   readonly #adminQueue = new OperationQueue();
@@ -113,11 +115,21 @@ export class Broker {
     return broker;
   }
 
-  /** Replays the producer fields of every batch in the log, as Kafka does without a snapshot. */
+  /**
+   * Replays the producer fields and transaction markers of every batch in the
+   * log, as Kafka does without a snapshot: sequences, open transactions and
+   * aborted ranges are as they were before the restart.
+   */
   async #rebuildProducerState(log: PartitionLog): Promise<void> {
     const state = this.#producerState(log.topicPartition);
-    for await (const header of log.batchHeaders()) {
-      if (header.producerId < 0 || header.isControl) continue;
+    const transactions = this.#partitionTransactions(log.topicPartition);
+    for await (const { header, bytes } of log.batches()) {
+      if (header.producerId < 0) continue;
+      if (header.isControl) {
+        transactions.marker(header.producerId, header.baseOffset, controlType(bytes) === CONTROL_COMMIT);
+        continue;
+      }
+      if (header.isTransactional) transactions.transactionalBatch(header.producerId, header.baseOffset);
       state.update({
         producerId: header.producerId,
         producerEpoch: header.producerEpoch,
@@ -128,6 +140,33 @@ export class Broker {
         logAppendTime: header.timestampType === "log-append-time" ? header.maxTimestamp : -1,
       });
     }
+  }
+
+  #partitionTransactions(topicPartition: string): PartitionTransactions {
+    let transactions = this.#transactions.get(topicPartition);
+    if (transactions === undefined) this.#transactions.set(topicPartition, (transactions = new PartitionTransactions()));
+    return transactions;
+  }
+
+  /**
+   * Appends a COMMIT or ABORT marker (a control batch) for a producer's
+   * transaction: read_committed consumers then see, or skip, its records.
+   */
+  async writeTransactionMarker(target: TopicPartition, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
+    const log = this.logs.log(target.topic, target.partition);
+    return this.#queue(log.topicPartition).run(async () => {
+      const marker = encodeBatch({
+        isControl: true,
+        isTransactional: true,
+        producerId,
+        producerEpoch,
+        baseTimestamp: this.scheduler.nowMs(),
+        records: [{ key: controlKey(commit ? CONTROL_COMMIT : CONTROL_ABORT), value: CONTROL_VALUE }],
+      });
+      const info = await log.append(marker);
+      this.#partitionTransactions(log.topicPartition).marker(producerId, info.firstOffset, commit);
+      return info.firstOffset;
+    });
   }
 
   #producerState(topicPartition: string): ProducerStateManager {
@@ -214,6 +253,7 @@ export class Broker {
     if (check.kind === "duplicate") return { baseOffset: check.original.firstOffset, logAppendTime: check.original.logAppendTime };
     const info = await log.append(bytes);
     state.update({ ...sequence, firstOffset: info.firstOffset, lastOffset: info.lastOffset, logAppendTime: info.logAppendTime });
+    if (header.isTransactional) this.#partitionTransactions(log.topicPartition).transactionalBatch(header.producerId, info.firstOffset);
     return { baseOffset: info.firstOffset, logAppendTime: info.logAppendTime };
   }
 
@@ -223,10 +263,18 @@ export class Broker {
       partitions.push(await perPartition<PartitionFetchResponse>(
         async () => {
           const log = await this.#log(target, false);
-          const read = await log.read(target.fetchOffset, { maxBytes: target.maxBytes ?? FETCH_BYTES_DEFAULT });
+          const transactions = this.#partitionTransactions(log.topicPartition);
+          const lastStableOffset = transactions.lastStableOffset(log.highWatermark);
+          // read_committed stops at the last stable offset and learns which ranges were aborted.
+          const committedOnly = request.isolationLevel === "read_committed";
+          const read = await log.read(target.fetchOffset, {
+            maxBytes: target.maxBytes ?? FETCH_BYTES_DEFAULT,
+            ...(committedOnly ? { maxOffset: lastStableOffset } : {}),
+          });
           return {
             topic: target.topic, partition: target.partition, error: null, records: read.records,
-            highWatermark: read.highWatermark, lastStableOffset: read.highWatermark, logStartOffset: read.logStartOffset,
+            highWatermark: read.highWatermark, lastStableOffset, logStartOffset: read.logStartOffset,
+            abortedTransactions: committedOnly ? transactions.abortedBetween(target.fetchOffset, lastStableOffset) : [],
           };
         },
         (error) => {
@@ -234,7 +282,7 @@ export class Broker {
             ? this.logs.log(target.topic, target.partition)
             : null;
           return {
-            topic: target.topic, partition: target.partition, error, records: new Uint8Array(0),
+            topic: target.topic, partition: target.partition, error, records: new Uint8Array(0), abortedTransactions: [],
             highWatermark: log?.highWatermark ?? -1, lastStableOffset: log?.highWatermark ?? -1, logStartOffset: log?.logStartOffset ?? -1,
           };
         },
@@ -251,7 +299,13 @@ export class Broker {
           const log = await this.#log(target, false);
           const { topic, partition, timestamp } = target;
           if (timestamp === "earliest") return { topic, partition, error: null, offset: log.logStartOffset, timestamp: -1 };
-          if (timestamp === "latest") return { topic, partition, error: null, offset: log.highWatermark, timestamp: -1 };
+          if (timestamp === "latest") {
+            // read_committed consumers start at the last stable offset, as in Kafka.
+            const latest = request.isolationLevel === "read_committed"
+              ? this.#partitionTransactions(log.topicPartition).lastStableOffset(log.highWatermark)
+              : log.highWatermark;
+            return { topic, partition, error: null, offset: latest, timestamp: -1 };
+          }
           const found = await log.offsetForTimestamp(timestamp);
           return { topic, partition, error: null, offset: found?.offset ?? -1, timestamp: found?.timestamp ?? -1 };
         },
@@ -344,4 +398,17 @@ export class InvalidCommitOffsetError extends LoglabError {
   constructor(readonly offset: number) {
     super("INVALID_COMMIT_OFFSET_SIZE", `a committed offset must be a non-negative integer, got ${offset}`);
   }
+}
+
+/** Control records carry version 0 and their type in the key, and version 0 plus the coordinator epoch in the value. */
+function controlKey(type: number): Uint8Array {
+  return Uint8Array.of(0, 0, 0, type);
+}
+const CONTROL_VALUE = Uint8Array.of(0, 0, 0, 0, 0, 0);
+
+/** The type (ABORT or COMMIT) of a control batch's marker record. */
+function controlType(batch: Uint8Array): number {
+  const key = decodeBatches(batch)[0]!.records[0]!.key;
+  if (key === null || key.length < 4) throw new InvalidRecordError("a control record needs a 4-byte key (version, type)");
+  return new DataView(key.buffer, key.byteOffset, key.byteLength).getInt16(2);
 }

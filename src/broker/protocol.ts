@@ -4,6 +4,7 @@
 // succeeds, and each partition's answer carries its own typed error or null.
 
 import type { LoglabError } from "../format/index.ts";
+import type { AbortedTransaction } from "./partition-transactions.ts";
 
 /** 0: no response awaited; 1: the leader appended it; -1 (all): every in-sync replica has it. */
 export type Acks = 0 | 1 | -1;
@@ -47,6 +48,8 @@ export interface PartitionFetchResponse extends TopicPartition {
   readonly logStartOffset: number;
   /** Whole batches; the first may begin before fetchOffset. */
   readonly records: Uint8Array;
+  /** For read_committed: transactions in the fetched range that ended in ABORT. */
+  readonly abortedTransactions: readonly AbortedTransaction[];
 }
 
 export interface FetchResponse {
@@ -57,6 +60,8 @@ export interface FetchResponse {
 export type OffsetSpec = number | "earliest" | "latest";
 
 export interface ListOffsetsRequest {
+  /** Under read_committed, "latest" is the last stable offset. */
+  readonly isolationLevel?: IsolationLevel;
   readonly partitions: readonly (TopicPartition & { readonly timestamp: OffsetSpec })[];
 }
 

@@ -176,7 +176,10 @@ export class Consumer {
     if (partitions.length === 0) return;
     const policy = this.config.autoOffsetReset;
     if (policy === "none") throw new NoOffsetForPartitionError(tpKey(partitions[0]!));
-    const { partitions: offsets } = await this.transport.listOffsets({ partitions: partitions.map((tp) => ({ ...tp, timestamp: policy })) });
+    const { partitions: offsets } = await this.transport.listOffsets({
+      isolationLevel: this.config.isolationLevel,
+      partitions: partitions.map((tp) => ({ ...tp, timestamp: policy })),
+    });
     for (const answer of offsets) {
       if (answer.error !== null) throw answer.error;
       this.#positions.set(tpKey(answer), { topic: answer.topic, partition: answer.partition, offset: answer.offset });
@@ -202,9 +205,15 @@ export class Consumer {
       }
       if (answer.error !== null) throw answer.error;
       let next = position.offset;
+      // read_committed: skip the batches of transactions that ended in ABORT, as Kafka's fetcher does.
+      const aborted = [...answer.abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset);
+      const abortedProducers = new Set<number>();
       for (const batch of decodeBatches(answer.records)) {
+        while (aborted.length > 0 && aborted[0]!.firstOffset <= batch.lastOffset) abortedProducers.add(aborted.shift()!.producerId);
+        if (batch.isControl) abortedProducers.delete(batch.producerId);
+        const skipped = batch.isControl || (batch.isTransactional && abortedProducers.has(batch.producerId));
         for (const record of batch.records) {
-          if (record.offset < next || batch.isControl || records.length >= this.config.maxPollRecords) continue;
+          if (record.offset < next || skipped || records.length >= this.config.maxPollRecords) continue;
           records.push({ topic: answer.topic, partition: answer.partition, offset: record.offset, timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers });
           next = record.offset + 1;
         }

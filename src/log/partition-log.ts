@@ -353,11 +353,11 @@ export class PartitionLog {
   }
 
   /**
-   * The headers of every batch from the one holding `fromOffset` to the log
-   * end, read a megabyte at a time (for rebuilding state such as producer
-   * sequences from the log).
+   * Every batch from the one holding `fromOffset` to the log end, header and
+   * bytes, read a megabyte at a time (for rebuilding state such as producer
+   * sequences and open transactions from the log).
    */
-  async *batchHeaders(fromOffset = this.#logStartOffset): AsyncGenerator<BatchHeader> {
+  async *batches(fromOffset = this.#logStartOffset): AsyncGenerator<{ header: BatchHeader; bytes: Uint8Array }> {
     let offset = fromOffset;
     while (offset < this.logEndOffset) {
       const { records } = await this.read(offset, { maxBytes: DEFAULT_READ_BYTES });
@@ -365,7 +365,7 @@ export class PartitionLog {
       const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
       for (let at = 0; at < records.length;) {
         const header = readBatchHeader(view, at);
-        yield header;
+        yield { header, bytes: records.subarray(at, at + header.sizeInBytes) };
         offset = header.lastOffset + 1;
         at += header.sizeInBytes;
       }

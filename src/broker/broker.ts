@@ -18,10 +18,11 @@ import { OffsetStore } from "./offset-store.ts";
 import { ProducerIdManager } from "./producer-ids.ts";
 import { CONTROL_ABORT, CONTROL_COMMIT, PartitionTransactions } from "./partition-transactions.ts";
 import { lastSequenceOf, ProducerStateManager } from "./producer-state.ts";
+import { TransactionCoordinator, type TransactionOffsets } from "./transaction-coordinator.ts";
 import type {
   FetchRequest, FetchResponse, InitProducerIdResponse, ListOffsetsRequest, OffsetCommitRequest,
   OffsetFetchResponse, PartitionFetchResponse, PartitionListOffsetsResponse, PartitionProduceResponse, ProduceRequest,
-  ProduceResponse, TopicMetadata,
+  ProduceResponse, TopicMetadata, TransactionRequest,
   TopicPartition,
 } from "./protocol.ts";
 
@@ -91,6 +92,7 @@ export class Broker {
   readonly #adminQueue = new OperationQueue();
 
   readonly groups: GroupCoordinator;
+  #transactionCoordinator: TransactionCoordinator | null = null;
 
   private constructor(
     readonly logs: LogManager,
@@ -112,6 +114,12 @@ export class Broker {
       options.random ?? systemRandom,
     );
     for (const log of logs.allLogs()) await broker.#rebuildProducerState(log);
+    // Opened last: it may write markers to complete transactions a crash left unfinished.
+    broker.#transactionCoordinator = await TransactionCoordinator.open(logs, {
+      nextProducerId: () => broker.producerIds.next(),
+      writeMarker: (partition, producerId, producerEpoch, commit) => broker.writeTransactionMarker(partition, producerId, producerEpoch, commit),
+      commitOffsets: (offsets) => broker.offsets.commit(offsets.groupId, offsets.offsets.map((o) => ({ ...o, metadata: o.metadata ?? "" })), broker.scheduler.nowMs()),
+    });
     return broker;
   }
 
@@ -165,6 +173,7 @@ export class Broker {
       });
       const info = await log.append(marker);
       this.#partitionTransactions(log.topicPartition).marker(producerId, info.firstOffset, commit);
+      this.#producerState(log.topicPartition).fence(producerId, producerEpoch);
       return info.firstOffset;
     });
   }
@@ -209,9 +218,33 @@ export class Broker {
     return { topics: answers };
   }
 
-  /** InitProducerId for an idempotent (non-transactional) producer: a fresh id, epoch 0. */
-  async initProducerId(): Promise<InitProducerIdResponse> {
+  get #txnCoordinator(): TransactionCoordinator {
+    if (this.#transactionCoordinator === null) throw new Error("the broker is not open yet");
+    return this.#transactionCoordinator;
+  }
+
+  /**
+   * InitProducerId: a fresh id at epoch 0 for an idempotent producer; for a
+   * transactional.id, its id at the next epoch (fencing the previous one).
+   */
+  async initProducerId(transactionalId?: string): Promise<InitProducerIdResponse> {
+    if (transactionalId !== undefined) return this.#txnCoordinator.initProducerId(transactionalId);
     return { producerId: await this.producerIds.next(), producerEpoch: 0 };
+  }
+
+  /** AddPartitionsToTxn. */
+  addPartitionsToTxn(request: TransactionRequest & { readonly partitions: readonly TopicPartition[] }): Promise<void> {
+    return this.#txnCoordinator.addPartitions(request.transactionalId, request.producerId, request.producerEpoch, request.partitions);
+  }
+
+  /** AddOffsetsToTxn with its TxnOffsetCommit: the offsets commit with the transaction. */
+  addOffsetsToTxn(request: TransactionRequest & { readonly offsets: TransactionOffsets }): Promise<void> {
+    return this.#txnCoordinator.addOffsets(request.transactionalId, request.producerId, request.producerEpoch, request.offsets);
+  }
+
+  /** EndTxn. */
+  endTxn(request: TransactionRequest & { readonly commit: boolean }): Promise<void> {
+    return this.#txnCoordinator.endTransaction(request.transactionalId, request.producerId, request.producerEpoch, request.commit);
   }
 
   async produce(request: ProduceRequest): Promise<ProduceResponse> {

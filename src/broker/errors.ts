@@ -68,3 +68,17 @@ export class InconsistentGroupProtocolError extends LoglabError {
     super("INCONSISTENT_GROUP_PROTOCOL", `member protocols [${protocols.join(", ")}] share nothing with the rest of group ${groupId}`);
   }
 }
+
+/** A transactional request the transaction's state does not allow: INVALID_TXN_STATE. */
+export class InvalidTxnStateError extends LoglabError {
+  constructor(readonly transactionalId: string, state: string, action: string) {
+    super("INVALID_TXN_STATE", `transaction ${transactionalId} is ${state}: cannot ${action}`);
+  }
+}
+
+/** A producer id that is not the one this transactional id maps to: INVALID_PRODUCER_ID_MAPPING. */
+export class InvalidProducerIdMappingError extends LoglabError {
+  constructor(readonly transactionalId: string, readonly producerId: number) {
+    super("INVALID_PRODUCER_ID_MAPPING", `producer ${producerId} does not own transactional.id ${transactionalId}`);
+  }
+}

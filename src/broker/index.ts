@@ -2,9 +2,12 @@
 
 export { Broker, type BrokerOptions, InvalidCommitOffsetError, OFFSET_METADATA_BYTES_MAX, OffsetMetadataTooLargeError } from "./broker.ts";
 export {
-  IllegalGenerationError, InconsistentGroupProtocolError, InvalidProducerEpochError, InvalidRequiredAcksError,
-  InvalidSessionTimeoutError, OutOfOrderSequenceError, RebalanceInProgressError, UnknownMemberIdError,
+  IllegalGenerationError, InconsistentGroupProtocolError, InvalidProducerEpochError, InvalidProducerIdMappingError,
+  InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError, OutOfOrderSequenceError, RebalanceInProgressError,
+  UnknownMemberIdError,
 } from "./errors.ts";
+export { type AbortedTransaction } from "./partition-transactions.ts";
+export { TRANSACTION_STATE_TOPIC, type TransactionOffsets, type TransactionState } from "./transaction-coordinator.ts";
 export {
   GROUP_DEFAULTS, GroupCoordinator, type GroupCoordinatorOptions, type GroupDescription, type GroupProtocol, type GroupState,
   type JoinGroupRequest, type JoinGroupResponse, type MemberRequest, type SyncGroupRequest, type SyncGroupResponse,

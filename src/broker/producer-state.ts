@@ -85,6 +85,15 @@ export class ProducerStateManager {
     if (entry.batches.length > PRODUCER_BATCHES_REMEMBERED) entry.batches.shift();
   }
 
+  /**
+   * A transaction marker written with `epoch`: from now on older epochs of the
+   * producer are fenced here, and a newer one starts its sequences at 0.
+   */
+  fence(producerId: number, epoch: number): void {
+    const entry = this.#producers.get(producerId);
+    if (entry === undefined || epoch > entry.epoch) this.#producers.set(producerId, { epoch, batches: [] });
+  }
+
   /** The epoch this partition last saw from `producerId`, if any. */
   epochOf(producerId: number): number | undefined {
     return this.#producers.get(producerId)?.epoch;

@@ -99,3 +99,10 @@ export interface TopicMetadata {
   readonly error: LoglabError | null;
   readonly partitions: number;
 }
+
+/** Who a transactional request comes from. */
+export interface TransactionRequest {
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}

@@ -10,7 +10,7 @@ export {
 } from "./consumer.ts";
 export { type ConsumerConfig, type OffsetResetPolicy, resolveConsumerConfig, type ResolvedConsumerConfig } from "./consumer-config.ts";
 export { ClientClosedError, DeliveryTimeoutError, RequestTimedOutError } from "./errors.ts";
-export { type ClientRuntime, Producer, type ProducerMessage, type ProducerRecord, type RecordMetadata } from "./producer.ts";
+export { type ClientRuntime, Producer, type ProducerMessage, type ProducerRecord, type RecordMetadata, type Transaction } from "./producer.ts";
 export { type ProducerConfig, resolveProducerConfig, type ResolvedProducerConfig } from "./producer-config.ts";
 export { type MessageEndpoint, MessagePortTransport, serveBroker } from "./message-transport.ts";
 export { type BrokerTransport, InProcessTransport } from "./transport.ts";

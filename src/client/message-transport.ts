@@ -6,8 +6,8 @@
 
 import {
   IllegalGenerationError, InconsistentGroupProtocolError, InvalidCommitOffsetError, InvalidProducerEpochError,
-  InvalidRequiredAcksError, InvalidSessionTimeoutError, OffsetMetadataTooLargeError, OutOfOrderSequenceError,
-  RebalanceInProgressError, UnknownMemberIdError,
+  InvalidProducerIdMappingError, InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError,
+  OffsetMetadataTooLargeError, OutOfOrderSequenceError, RebalanceInProgressError, UnknownMemberIdError,
 } from "../broker/index.ts";
 import type { Broker } from "../broker/broker.ts";
 import {
@@ -32,8 +32,8 @@ export interface MessageEndpoint {
 
 type Method = keyof BrokerTransport;
 const METHODS: readonly Method[] = [
-  "metadata", "initProducerId", "produce", "fetch", "listOffsets", "joinGroup", "syncGroup", "heartbeat", "leaveGroup",
-  "offsetCommit", "offsetFetch",
+  "metadata", "initProducerId", "addPartitionsToTxn", "addOffsetsToTxn", "endTxn", "produce", "fetch", "listOffsets",
+  "joinGroup", "syncGroup", "heartbeat", "leaveGroup", "offsetCommit", "offsetFetch",
 ];
 
 interface Request {
@@ -66,7 +66,7 @@ const ERROR_CLASSES: Record<string, { prototype: LoglabError }> = Object.fromEnt
     UnknownTopicOrPartitionError, StorageError, StorageQuotaError, IllegalGenerationError, InconsistentGroupProtocolError,
     InvalidCommitOffsetError, InvalidProducerEpochError, InvalidRequiredAcksError, InvalidSessionTimeoutError,
     OffsetMetadataTooLargeError, OutOfOrderSequenceError, RebalanceInProgressError, UnknownMemberIdError,
-    ClientClosedError, DeliveryTimeoutError, RequestTimedOutError,
+    InvalidProducerIdMappingError, InvalidTxnStateError, ClientClosedError, DeliveryTimeoutError, RequestTimedOutError,
   ].map((errorClass) => [errorClass.name, errorClass]),
 );
 
@@ -155,7 +155,10 @@ export class MessagePortTransport implements BrokerTransport {
   }
 
   metadata(...args: Parameters<BrokerTransport["metadata"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["metadata"]>>>("metadata", ...args); }
-  initProducerId() { return this.#call<Awaited<ReturnType<BrokerTransport["initProducerId"]>>>("initProducerId"); }
+  initProducerId(...args: Parameters<BrokerTransport["initProducerId"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["initProducerId"]>>>("initProducerId", ...args); }
+  addPartitionsToTxn(...args: Parameters<BrokerTransport["addPartitionsToTxn"]>) { return this.#call<void>("addPartitionsToTxn", ...args); }
+  addOffsetsToTxn(...args: Parameters<BrokerTransport["addOffsetsToTxn"]>) { return this.#call<void>("addOffsetsToTxn", ...args); }
+  endTxn(...args: Parameters<BrokerTransport["endTxn"]>) { return this.#call<void>("endTxn", ...args); }
   produce(...args: Parameters<BrokerTransport["produce"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["produce"]>>>("produce", ...args); }
   fetch(...args: Parameters<BrokerTransport["fetch"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["fetch"]>>>("fetch", ...args); }
   listOffsets(...args: Parameters<BrokerTransport["listOffsets"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["listOffsets"]>>>("listOffsets", ...args); }

@@ -18,6 +18,8 @@ export interface ProducerConfig {
   readonly "enable.idempotence"?: boolean;
   /** murmur2 (Java's default, sticky for null keys), or librdkafka's consistent, consistent_random, murmur2_random, random. */
   readonly partitioner?: PartitionerName;
+  /** Makes the producer transactional (and idempotent): one transactional.id, one live producer. */
+  readonly "transactional.id"?: string;
 }
 
 export interface ResolvedProducerConfig {
@@ -31,6 +33,7 @@ export interface ResolvedProducerConfig {
   readonly batchSize: number;
   readonly idempotent: boolean;
   readonly partitioner: PartitionerName;
+  readonly transactionalId: string | null;
 }
 
 const INT32_MAX = 0x7fff_ffff;
@@ -51,7 +54,10 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
   const explicitIdempotence = config["enable.idempotence"];
   if (explicitIdempotence === true && acks !== -1) throw new InvalidConfigError("enable.idempotence", `requires acks=all, got acks=${acks}`);
   if (explicitIdempotence === true && retries === 0) throw new InvalidConfigError("enable.idempotence", "requires retries > 0");
-  const idempotent = explicitIdempotence ?? (acks === -1 && retries > 0);
+  const transactionalId = config["transactional.id"] ?? null;
+  if (transactionalId !== null && explicitIdempotence === false) throw new InvalidConfigError("transactional.id", "requires enable.idempotence=true");
+  if (transactionalId !== null && acks !== -1) throw new InvalidConfigError("transactional.id", `requires acks=all, got acks=${acks}`);
+  const idempotent = explicitIdempotence ?? (transactionalId !== null || (acks === -1 && retries > 0));
   const partitioner = config.partitioner ?? "murmur2";
   if (!PARTITIONER_NAMES.includes(partitioner)) throw new InvalidConfigError("partitioner", `expected one of ${PARTITIONER_NAMES.join(", ")}, got ${partitioner}`);
   const lingerMs = nonNegative("linger.ms", config["linger.ms"], 5);
@@ -71,5 +77,6 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
     batchSize: nonNegative("batch.size", config["batch.size"], 16384),
     idempotent,
     partitioner,
+    transactionalId,
   };
 }

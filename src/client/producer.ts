@@ -33,6 +33,15 @@ export interface RecordMetadata {
   readonly timestamp: number;
 }
 
+/** A transaction in progress (kafkajs's shape): everything sent through it commits or aborts together. */
+export interface Transaction {
+  send(record: ProducerRecord): Promise<RecordMetadata[]>;
+  /** Commits the consumer group's offsets (each the next to read) if, and only if, the transaction commits. */
+  sendOffsets(offsets: { readonly consumerGroupId: string; readonly offsets: readonly { topic: string; partition: number; offset: number }[] }): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
 export interface ClientRuntime {
   readonly scheduler: Scheduler;
   readonly random: Random;
@@ -70,6 +79,10 @@ export class Producer {
   #producerId: Promise<{ producerId: number; producerEpoch: number }> | null = null;
   readonly #unsettled = new Set<Promise<unknown>>();
   #closed = false;
+  /** The open transaction's partitions, each added to it (AddPartitionsToTxn) before its first batch is sent. */
+  #transaction: Map<string, Promise<void>> | null = null;
+  /** A fenced producer (a newer one has its transactional.id) may do nothing more. */
+  #fenced: LoglabError | null = null;
 
   constructor(
     private readonly transport: BrokerTransport,
@@ -81,7 +94,15 @@ export class Producer {
 
   /** Sends the messages; resolves with each one's metadata once the broker has it (per acks). */
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (this.config.transactionalId !== null && this.#transaction === null) {
+      throw new LoglabError("ILLEGAL_STATE", "a transactional producer sends inside a transaction: use producer.transaction()");
+    }
+    return this.#send(record);
+  }
+
+  async #send(record: ProducerRecord): Promise<RecordMetadata[]> {
     if (this.#closed) throw new ClientClosedError("producer");
+    if (this.#fenced !== null) throw this.#fenced;
     const partitionCount = await this.#partitionCount(record.topic);
     const delivered = record.messages.map((message) => this.#append(record.topic, message, partitionCount));
     const all = Promise.all(delivered);
@@ -205,12 +226,84 @@ export class Producer {
   async #encode(batch: Batch): Promise<Uint8Array> {
     const records = batch.records.map((r) => r.input);
     if (!this.config.idempotent) return encodeBatch({ records });
-    this.#producerId ??= this.transport.initProducerId();
-    const { producerId, producerEpoch } = await this.#producerId;
+    const { producerId, producerEpoch } = await this.#initProducerId();
     const key = tpKey(batch.topic, batch.partition);
+    const transactional = this.config.transactionalId !== null;
+    if (transactional) await this.#addToTransaction(batch, producerId, producerEpoch);
     const baseSequence = this.#nextSequence.get(key) ?? 0;
     this.#nextSequence.set(key, (baseSequence + records.length) % 0x8000_0000);
-    return encodeBatch({ records, producerId, producerEpoch, baseSequence });
+    return encodeBatch({ records, producerId, producerEpoch, baseSequence, isTransactional: transactional });
+  }
+
+  #initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
+    this.#producerId ??= this.transport.initProducerId(this.config.transactionalId ?? undefined);
+    return this.#producerId;
+  }
+
+  /** AddPartitionsToTxn, once per partition per transaction. */
+  #addToTransaction(batch: Batch, producerId: number, producerEpoch: number): Promise<void> {
+    const transaction = this.#transaction;
+    if (transaction === null) throw new LoglabError("ILLEGAL_STATE", "no transaction is open");
+    const key = tpKey(batch.topic, batch.partition);
+    let added = transaction.get(key);
+    if (added === undefined) {
+      added = this.transport.addPartitionsToTxn({
+        transactionalId: this.config.transactionalId!, producerId, producerEpoch,
+        partitions: [{ topic: batch.topic, partition: batch.partition }],
+      });
+      transaction.set(key, added);
+    }
+    return added;
+  }
+
+  /**
+   * Initialises the transactional id (fencing any older producer with it and
+   * aborting what it left open) and opens a transaction.
+   */
+  async transaction(): Promise<Transaction> {
+    const transactionalId = this.config.transactionalId;
+    if (transactionalId === null) throw new LoglabError("ILLEGAL_STATE", "transaction() needs transactional.id");
+    if (this.#fenced !== null) throw this.#fenced;
+    if (this.#transaction !== null) throw new LoglabError("ILLEGAL_STATE", "a transaction is already open");
+    const { producerId, producerEpoch } = await this.#initProducerId();
+    this.#transaction = new Map();
+    const request = { transactionalId, producerId, producerEpoch };
+    const end = async (commit: boolean): Promise<void> => {
+      const sends = [...this.#unsettled];
+      this.#closeOpenBatches();
+      const outcomes = await Promise.allSettled(sends);
+      const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+      try {
+        // A transaction whose records did not all arrive cannot commit.
+        await this.#fenceOn(this.transport.endTxn({ ...request, commit: commit && failure === undefined }));
+      } finally {
+        this.#transaction = null;
+      }
+      if (commit && failure !== undefined) throw failure.reason;
+    };
+    return {
+      send: (record) => this.#send(record),
+      sendOffsets: ({ consumerGroupId, offsets }) =>
+        this.#fenceOn(this.transport.addOffsetsToTxn({ ...request, offsets: { groupId: consumerGroupId, offsets } })),
+      commit: () => end(true),
+      abort: () => end(false),
+    };
+  }
+
+  /** Remembers that the producer was fenced, so that it refuses everything after. */
+  async #fenceOn<T>(request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (error) {
+      if (error instanceof LoglabError && (error.code === "INVALID_PRODUCER_EPOCH" || error.code === "INVALID_PRODUCER_ID_MAPPING")) {
+        this.#fenced = error;
+      }
+      throw error;
+    }
+  }
+
+  #closeOpenBatches(): void {
+    for (const batch of [...this.#open.values()]) this.#close(batch);
   }
 
   #withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T | typeof TIMED_OUT> {
@@ -237,12 +330,13 @@ export class Producer {
   }
 
   #fail(batch: Batch, error: LoglabError): void {
+    if (error.code === "INVALID_PRODUCER_EPOCH" || error.code === "INVALID_PRODUCER_ID_MAPPING") this.#fenced ??= error;
     for (const record of batch.records) record.reject(error);
   }
 
   /** Sends every batch now (without waiting for linger.ms) and waits until each is delivered or failed. */
   async flush(): Promise<void> {
-    for (const batch of [...this.#open.values()]) this.#close(batch);
+    this.#closeOpenBatches();
     await Promise.allSettled([...this.#unsettled]);
   }
 

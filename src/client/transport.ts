@@ -8,13 +8,17 @@ import type {
 } from "../broker/group-coordinator.ts";
 import type {
   FetchRequest, FetchResponse, InitProducerIdResponse, ListOffsetsRequest, OffsetCommitRequest, OffsetFetchResponse,
-  PartitionListOffsetsResponse, ProduceRequest, ProduceResponse, TopicMetadata, TopicPartition,
+  PartitionListOffsetsResponse, ProduceRequest, ProduceResponse, TopicMetadata, TopicPartition, TransactionRequest,
 } from "../broker/protocol.ts";
+import type { TransactionOffsets } from "../broker/transaction-coordinator.ts";
 import type { LoglabError } from "../format/index.ts";
 
 export interface BrokerTransport {
   metadata(topics: readonly string[]): Promise<{ topics: TopicMetadata[] }>;
-  initProducerId(): Promise<InitProducerIdResponse>;
+  initProducerId(transactionalId?: string): Promise<InitProducerIdResponse>;
+  addPartitionsToTxn(request: TransactionRequest & { readonly partitions: readonly TopicPartition[] }): Promise<void>;
+  addOffsetsToTxn(request: TransactionRequest & { readonly offsets: TransactionOffsets }): Promise<void>;
+  endTxn(request: TransactionRequest & { readonly commit: boolean }): Promise<void>;
   produce(request: ProduceRequest): Promise<ProduceResponse>;
   fetch(request: FetchRequest): Promise<FetchResponse>;
   listOffsets(request: ListOffsetsRequest): Promise<{ partitions: PartitionListOffsetsResponse[] }>;
@@ -34,8 +38,20 @@ export class InProcessTransport implements BrokerTransport {
     return this.broker.metadata(topics);
   }
 
-  initProducerId() {
-    return this.broker.initProducerId();
+  initProducerId(transactionalId?: string) {
+    return this.broker.initProducerId(transactionalId);
+  }
+
+  addPartitionsToTxn(request: TransactionRequest & { readonly partitions: readonly TopicPartition[] }) {
+    return this.broker.addPartitionsToTxn(request);
+  }
+
+  addOffsetsToTxn(request: TransactionRequest & { readonly offsets: TransactionOffsets }) {
+    return this.broker.addOffsetsToTxn(request);
+  }
+
+  endTxn(request: TransactionRequest & { readonly commit: boolean }) {
+    return this.broker.endTxn(request);
   }
 
   produce(request: ProduceRequest) {

@@ -11,7 +11,8 @@ import { type BrokerTransport, InProcessTransport } from "../client/transport.ts
 import { encodeBatch } from "../format/index.ts";
 import { ManualScheduler, SeededRandom } from "../runtime/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
-import { consumeStart, type Process, type Step, TALK_TOPIC } from "./talk.ts";
+import { Producer } from "../client/producer.ts";
+import { consumeStart, EXACTLY_ONCE_CONSUMER_CONFIG, exactlyOnceLoop, type Process, type Step, TALK_TOPIC } from "./talk.ts";
 
 export type ConsumerLoop = (consumer: Consumer, process: Process, step: Step, polls: number) => Promise<void>;
 
@@ -89,5 +90,59 @@ export async function crashLab(loop: ConsumerLoop, config: ConsumerConfig, crash
   consumeStart(second);
   await scheduler.runUntilSettled(loop(second, process, async () => {}, polls));
   await scheduler.runUntilSettled(second.close());
+  return { processed, steps };
+}
+
+/**
+ * The exactly-once loop over a fresh broker: records in TALK_TOPIC's
+ * partition 0 are upper-cased into "output"; the process crashes after step
+ * `crashAt`, a new one (same group, same transactional.id) takes over, and
+ * the result counts how often each input offset appears in the output as a
+ * read_committed consumer sees it.
+ */
+export async function exactlyOnceLab(crashAt: number | null, options: CrashLabOptions = {}): Promise<CrashLabResult> {
+  const { records = 5, polls = 3, seed = 9 } = options;
+  const scheduler = new ManualScheduler(1_700_000_000_000);
+  const random = new SeededRandom(seed);
+  const broker = await Broker.open({ storage: new MemoryStorage(), scheduler, random });
+  await broker.logs.createTopic(TALK_TOPIC, 1);
+  await broker.logs.createTopic("output", 1);
+  const batch = encodeBatch({ baseTimestamp: scheduler.nowMs(), records: Array.from({ length: records }, (_, i) => ({ value: `record ${i}` })) });
+  await broker.produce({ acks: -1, partitions: [{ topic: TALK_TOPIC, partition: 0, records: batch }] });
+  const upper = (value: Uint8Array | null) => (value === null ? null : new TextEncoder().encode(new TextDecoder().decode(value).toUpperCase()));
+
+  const steps: { name: string; offset: number | null }[] = [];
+  const startProcess = (transport: BrokerTransport) => {
+    const consumer = new Consumer(transport, { scheduler, random }, EXACTLY_ONCE_CONSUMER_CONFIG);
+    consumeStart(consumer);
+    const producer = new Producer(transport, { scheduler, random }, { "transactional.id": "talk-transformer" });
+    return { consumer, producer };
+  };
+  const transport = crashable(new InProcessTransport(broker));
+  const first = startProcess(transport);
+  try {
+    await scheduler.runUntilSettled(exactlyOnceLoop(first.consumer, first.producer, "output", upper, async (name, record) => {
+      steps.push({ name, offset: record?.offset ?? null });
+      if (steps.length === crashAt) {
+        transport.crash();
+        throw new Crash(crashAt);
+      }
+    }, polls));
+  } catch (error) {
+    if (!(error instanceof Crash)) throw error;
+  }
+  const second = startProcess(new InProcessTransport(broker));
+  await scheduler.runUntilSettled(exactlyOnceLoop(second.consumer, second.producer, "output", upper, async () => {}, polls));
+
+  // What a read_committed reader of the output sees.
+  const reader = new Consumer(new InProcessTransport(broker), { scheduler, random }, { "auto.offset.reset": "earliest", "isolation.level": "read_committed" });
+  reader.assign([{ topic: "output", partition: 0 }]);
+  const processed = new Array<number>(records).fill(0);
+  for (let i = 0; i < 3; i++) {
+    for (const record of await scheduler.runUntilSettled(reader.poll(0))) {
+      const source = record.headers.find((h) => h.key === "source-offset")!;
+      processed[Number(new TextDecoder().decode(source.value!))]!++;
+    }
+  }
   return { processed, steps };
 }

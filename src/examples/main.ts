@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `npm run example`: the talk's three consumer loops, each crashed after
-// every step in turn, with how often each record ended up processed.
+// `npm run example`: the talk's three consumer loops, and the exactly-once
+// transactional loop, each crashed after every step in turn, with how often
+// each record ended up processed.
 
-import { crashLab, type ConsumerLoop } from "./crash-lab.ts";
+import { crashLab, type ConsumerLoop, type CrashLabResult, exactlyOnceLab } from "./crash-lab.ts";
 import { atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, MANUAL_STORE_CONFIG } from "./talk.ts";
 
 const loops: [string, ConsumerLoop, typeof BASIC_CONSUMER_CONFIG][] = [
@@ -11,15 +12,18 @@ const loops: [string, ConsumerLoop, typeof BASIC_CONSUMER_CONFIG][] = [
   ["at-least-once (process, then store)", atLeastOnceLoop, MANUAL_STORE_CONFIG],
 ];
 
-for (const [name, loop, config] of loops) {
-  console.log(`\n${name}: 5 records, each taking 40 ms; times each record was processed`);
-  const { steps } = await crashLab(loop, config, null);
+async function table(name: string, lab: (crashAt: number | null) => Promise<CrashLabResult>): Promise<void> {
+  console.log(`\n${name}: 5 records; times each record was processed`);
+  const { steps } = await lab(null);
   for (let crashAt = 1; crashAt <= steps.length; crashAt++) {
-    const { processed } = await crashLab(loop, config, crashAt);
+    const { processed } = await lab(crashAt);
     const step = steps[crashAt - 1]!;
-    const where = `${step.name}${step.offset === null ? "" : ` #${step.offset}`}`.padEnd(14);
+    const where = `${step.name}${step.offset === null ? "" : ` #${step.offset}`}`.padEnd(16);
     const lost = processed.filter((n) => n === 0).length;
     const twice = processed.filter((n) => n > 1).length;
     console.log(`  crash after ${where} [${processed.join(" ")}]${lost ? `  ${lost} lost` : ""}${twice ? `  ${twice} twice` : ""}`);
   }
 }
+
+for (const [name, loop, config] of loops) await table(name, (crashAt) => crashLab(loop, config, crashAt));
+await table("exactly-once (transactions, read_committed)", (crashAt) => exactlyOnceLab(crashAt));

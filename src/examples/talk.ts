@@ -98,3 +98,41 @@ export async function atLeastOnceLoop(consumer: Consumer, process: Process, step
     }
   }
 }
+
+/** Steps of the exactly-once loop; throwing in one is a crash. */
+export type TransactionStep = (name: "polled" | "sent" | "offsets-sent" | "committed", record: ConsumerRecord | null) => Promise<void>;
+
+/** EXACTLY-ONCE settings: read only committed records, and let the transaction commit the offsets. */
+export const EXACTLY_ONCE_CONSUMER_CONFIG: ConsumerConfig = {
+  "group.id": TALK_GROUP,
+  "enable.auto.commit": false,
+  "isolation.level": "read_committed",
+  "auto.offset.reset": "earliest",
+};
+
+/**
+ * EXACTLY ONCE (consume–transform–produce): each polled batch becomes one
+ * transaction holding the transformed records and the consumer's next
+ * offset. A crash anywhere aborts the transaction (when the next producer
+ * with the same transactional.id starts), so output and offsets move together.
+ */
+export async function exactlyOnceLoop(
+  consumer: Consumer, producer: Producer, outputTopic: string, transform: (value: Uint8Array | null) => Uint8Array | null,
+  step: TransactionStep, polls: number,
+): Promise<void> {
+  for (let i = 0; i < polls; i++) {
+    const records = await consumer.poll(1000);
+    await step("polled", null);
+    if (records.length === 0) continue;
+    const transaction = await producer.transaction();
+    for (const record of records) {
+      await transaction.send({ topic: outputTopic, messages: [{ key: record.key, value: transform(record.value), headers: [{ key: "source-offset", value: String(record.offset) }] }] });
+      await step("sent", record);
+    }
+    const last = records[records.length - 1]!;
+    await transaction.sendOffsets({ consumerGroupId: TALK_GROUP, offsets: [{ topic: last.topic, partition: last.partition, offset: last.offset + 1 }] });
+    await step("offsets-sent", last);
+    await transaction.commit();
+    await step("committed", last);
+  }
+}

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import {
   Broker, type ConsumerConfig, InProcessTransport, ManualScheduler, MemoryStorage, murmur2Partition, Producer, SeededRandom,
 } from "../../src/index.ts";
-import { type ConsumerLoop, crashLab } from "../../src/examples/crash-lab.ts";
+import { type ConsumerLoop, crashLab, exactlyOnceLab } from "../../src/examples/crash-lab.ts";
 import {
   atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, basicProducer, MANUAL_STORE_CONFIG, TALK_TOPIC,
 } from "../../src/examples/talk.ts";
@@ -73,5 +73,16 @@ describe("the talk's basic producer", () => {
     expect(unassigned!.partition).toBeLessThan(4);
     expect(keyed!.partition).toBe(murmur2Partition(new TextEncoder().encode("user-42"), 4));
     expect(explicit!.partition).toBe(1);
+  });
+});
+
+describe("exactly once: an idempotent, transactional consume–transform–produce loop", () => {
+  it("puts every input in the output exactly once, whatever step the crash falls after", async () => {
+    const { steps } = await exactlyOnceLab(null);
+    expect(steps.map((s) => s.name)).toContain("committed");
+    for (let crashAt = 1; crashAt <= steps.length; crashAt++) {
+      const { processed } = await exactlyOnceLab(crashAt);
+      expect(processed, `crash after step ${crashAt} (${steps[crashAt - 1]!.name})`).toEqual([1, 1, 1, 1, 1]);
+    }
   });
 });

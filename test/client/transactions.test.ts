@@ -1,0 +1,98 @@
+// Transactions end to end: what read_committed and read_uncommitted consumers
+// see after a commit and an abort, fencing of an older producer with the same
+// transactional.id, offsets that commit with the transaction, and a broker
+// that crashes with a transaction open.
+
+import { describe, expect, it } from "vitest";
+import {
+  Broker, Consumer, InProcessTransport, InvalidProducerEpochError, ManualScheduler, MemoryStorage, Producer, SeededRandom,
+} from "../../src/index.ts";
+
+async function setup(storage = new MemoryStorage()) {
+  const scheduler = new ManualScheduler(1_700_000_000_000);
+  const random = new SeededRandom(6);
+  const broker = await Broker.open({ storage, scheduler, random });
+  if (!broker.logs.hasTopic("out")) await broker.logs.createTopic("out", 2);
+  const transport = new InProcessTransport(broker);
+  const run = <T>(promise: Promise<T>) => scheduler.runUntilSettled(promise, 120_000);
+  const producer = (transactionalId: string) => new Producer(transport, { scheduler, random }, { "transactional.id": transactionalId });
+  const read = async (isolation: "read_committed" | "read_uncommitted") => {
+    const consumer = new Consumer(transport, { scheduler, random }, { "auto.offset.reset": "earliest", "isolation.level": isolation });
+    consumer.assign([{ topic: "out", partition: 0 }, { topic: "out", partition: 1 }]);
+    const values: string[] = [];
+    for (let i = 0; i < 3; i++) values.push(...(await run(consumer.poll(0))).map((r) => new TextDecoder().decode(r.value!)));
+    return values.sort();
+  };
+  return { scheduler, broker, transport, run, producer, read, storage };
+}
+
+const messages = (...values: string[]) => values.map((value, i) => ({ value, partition: i % 2 }));
+
+describe("transactions", () => {
+  it("are invisible to read_committed consumers until committed, and then all at once", async () => {
+    const { run, producer, read } = await setup();
+    const p = producer("tx-1");
+    const transaction = await run(p.transaction());
+    await run(transaction.send({ topic: "out", messages: messages("a", "b", "c") }));
+    expect(await read("read_committed")).toEqual([]);
+    expect(await read("read_uncommitted")).toEqual(["a", "b", "c"]);
+    await run(transaction.commit());
+    expect(await read("read_committed")).toEqual(["a", "b", "c"]);
+  });
+
+  it("once aborted, are never seen by read_committed consumers", async () => {
+    const { run, producer, read } = await setup();
+    const p = producer("tx-1");
+    const aborted = await run(p.transaction());
+    await run(aborted.send({ topic: "out", messages: messages("x", "y") }));
+    await run(aborted.abort());
+    const committed = await run(p.transaction());
+    await run(committed.send({ topic: "out", messages: messages("z") }));
+    await run(committed.commit());
+    expect(await read("read_committed")).toEqual(["z"]);
+    expect(await read("read_uncommitted")).toEqual(["x", "y", "z"]);
+  });
+
+  it("fence the older producer when a new one takes the transactional.id, aborting what it left open", async () => {
+    const { run, producer, read } = await setup();
+    const zombie = producer("tx-1");
+    const open = await run(zombie.transaction());
+    await run(open.send({ topic: "out", messages: messages("zombie") }));
+    const successor = producer("tx-1");
+    const transaction = await run(successor.transaction());
+    await expect(run(open.commit())).rejects.toBeInstanceOf(InvalidProducerEpochError);
+    await expect(run(zombie.transaction())).rejects.toBeInstanceOf(InvalidProducerEpochError);
+    await run(transaction.send({ topic: "out", messages: messages("successor") }));
+    await run(transaction.commit());
+    expect(await read("read_committed")).toEqual(["successor"]);
+  });
+
+  it("commit consumer offsets with the transaction, and drop them with an abort", async () => {
+    const { run, producer, broker } = await setup();
+    const p = producer("tx-1");
+    const committed = async () => (await broker.offsetFetch("g", [{ topic: "out", partition: 0 }])).partitions[0]!.offset;
+    const aborted = await run(p.transaction());
+    await run(aborted.sendOffsets({ consumerGroupId: "g", offsets: [{ topic: "out", partition: 0, offset: 5 }] }));
+    await run(aborted.abort());
+    expect(await committed()).toBe(-1);
+    const transaction = await run(p.transaction());
+    await run(transaction.sendOffsets({ consumerGroupId: "g", offsets: [{ topic: "out", partition: 0, offset: 7 }] }));
+    expect(await committed()).toBe(-1);
+    await run(transaction.commit());
+    expect(await committed()).toBe(7);
+  });
+
+  it("left open by a broker crash, are aborted when the broker comes back", async () => {
+    const { run, producer, broker, storage } = await setup();
+    const p = producer("tx-1");
+    const transaction = await run(p.transaction());
+    await run(transaction.send({ topic: "out", messages: messages("in flight") }));
+    await broker.logs.flush();
+    storage.crash();
+    const restarted = await setup(storage);
+    expect(await restarted.read("read_committed")).toEqual([]);
+    expect(await restarted.read("read_uncommitted")).toEqual(["in flight"]);
+    const { partitions } = await restarted.broker.fetch({ isolationLevel: "read_committed", partitions: [{ topic: "out", partition: 0, fetchOffset: 0 }] });
+    expect(partitions[0]!.lastStableOffset).toBe(partitions[0]!.highWatermark);
+  });
+});

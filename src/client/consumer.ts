@@ -100,6 +100,11 @@ export class Consumer {
     return [...this.#assigned];
   }
 
+  /** The group generation and member id this consumer holds its assignment under (Java's groupMetadata()). */
+  groupMetadata(): { generationId: number; memberId: string } {
+    return { generationId: this.#member?.generationId ?? -1, memberId: this.#member?.memberId ?? "" };
+  }
+
   async #assign(partitions: readonly TopicPartition[]): Promise<void> {
     this.#assigned = partitions.map(({ topic, partition }) => ({ topic, partition }));
     for (const key of [...this.#positions.keys()]) if (!this.#assigned.some((tp) => tpKey(tp) === key)) this.#positions.delete(key);

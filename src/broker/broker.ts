@@ -385,6 +385,10 @@ export class Broker {
       partitions.push(await perPartition<TopicPartition & { error: LoglabError | null }>(
         async () => {
           await this.#log({ topic, partition }, false);
+          const notOwned = this.groups.checkCommitPartition(
+            { groupId: request.groupId, generationId: request.generationId ?? -1, memberId: request.memberId ?? "" }, topic, partition,
+          );
+          if (notOwned !== null) throw notOwned;
           if (new TextEncoder().encode(metadata).length > OFFSET_METADATA_BYTES_MAX) throw new OffsetMetadataTooLargeError(metadata.length);
           if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidCommitOffsetError(offset);
           accepted.push({ topic, partition, offset, metadata });

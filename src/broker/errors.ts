@@ -82,3 +82,14 @@ export class InvalidProducerIdMappingError extends LoglabError {
     super("INVALID_PRODUCER_ID_MAPPING", `producer ${producerId} does not own transactional.id ${transactionalId}`);
   }
 }
+
+/**
+ * A commit from a group member for a partition its assignment does not hold.
+ * Kafka's classic protocol cannot check this (assignments are opaque to the
+ * broker); loglab's consumer protocol lets it, so it refuses such commits.
+ */
+export class PartitionNotAssignedError extends LoglabError {
+  constructor(readonly groupId: string, readonly memberId: string, readonly topicPartition: string) {
+    super("PARTITION_NOT_ASSIGNED", `member ${memberId} of group ${groupId} does not own ${topicPartition} in this generation`);
+  }
+}

@@ -8,8 +8,8 @@
 import type { LoglabError } from "../format/index.ts";
 import type { Random, Scheduler, Timer } from "../runtime/index.ts";
 import {
-  IllegalGenerationError, InconsistentGroupProtocolError, InvalidSessionTimeoutError, RebalanceInProgressError,
-  UnknownMemberIdError,
+  IllegalGenerationError, InconsistentGroupProtocolError, InvalidSessionTimeoutError, PartitionNotAssignedError,
+  RebalanceInProgressError, UnknownMemberIdError,
 } from "./errors.ts";
 
 export type GroupState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable";
@@ -322,6 +322,31 @@ export class GroupCoordinator {
     if (group?.state === "CompletingRebalance") return new RebalanceInProgressError(request.groupId);
     const checked = this.#check(request);
     return "group" in checked ? null : checked;
+  }
+
+  /**
+   * The partitions `memberId` was handed in the current generation, when its
+   * assignment is loglab's consumer protocol (a JSON list of topic-partitions);
+   * null when the group does not use it, and nothing can be checked.
+   */
+  #assignedPartitions(groupId: string, memberId: string): Set<string> | null {
+    const assignment = this.#groups.get(groupId)?.members.get(memberId)?.assignment;
+    if (assignment === undefined || assignment.length === 0) return null;
+    try {
+      const parsed = JSON.parse(new TextDecoder().decode(assignment)) as { topic?: unknown; partition?: unknown }[];
+      if (!Array.isArray(parsed)) return null;
+      return new Set(parsed.map((tp) => `${String(tp.topic)}-${String(tp.partition)}`));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Refuses a member's commit for a partition outside its assignment (null when allowed). */
+  checkCommitPartition(request: MemberRequest, topic: string, partition: number): PartitionNotAssignedError | null {
+    if (request.generationId < 0) return null;
+    const owned = this.#assignedPartitions(request.groupId, request.memberId);
+    const name = `${topic}-${partition}`;
+    return owned === null || owned.has(name) ? null : new PartitionNotAssignedError(request.groupId, request.memberId, name);
   }
 
   describeGroup(groupId: string): GroupDescription {

@@ -3,8 +3,8 @@
 export { Broker, type BrokerOptions, InvalidCommitOffsetError, OFFSET_METADATA_BYTES_MAX, OffsetMetadataTooLargeError } from "./broker.ts";
 export {
   IllegalGenerationError, InconsistentGroupProtocolError, InvalidProducerEpochError, InvalidProducerIdMappingError,
-  InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError, OutOfOrderSequenceError, RebalanceInProgressError,
-  UnknownMemberIdError,
+  InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError, OutOfOrderSequenceError, PartitionNotAssignedError,
+  RebalanceInProgressError, UnknownMemberIdError,
 } from "./errors.ts";
 export { type AbortedTransaction } from "./partition-transactions.ts";
 export { TRANSACTION_STATE_TOPIC, type TransactionOffsets, type TransactionState } from "./transaction-coordinator.ts";

@@ -7,7 +7,7 @@
 import {
   IllegalGenerationError, InconsistentGroupProtocolError, InvalidCommitOffsetError, InvalidProducerEpochError,
   InvalidProducerIdMappingError, InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError,
-  OffsetMetadataTooLargeError, OutOfOrderSequenceError, RebalanceInProgressError, UnknownMemberIdError,
+  OffsetMetadataTooLargeError, OutOfOrderSequenceError, PartitionNotAssignedError, RebalanceInProgressError, UnknownMemberIdError,
 } from "../broker/index.ts";
 import type { Broker } from "../broker/broker.ts";
 import {
@@ -66,7 +66,7 @@ const ERROR_CLASSES: Record<string, { prototype: LoglabError }> = Object.fromEnt
     UnknownTopicOrPartitionError, StorageError, StorageQuotaError, IllegalGenerationError, InconsistentGroupProtocolError,
     InvalidCommitOffsetError, InvalidProducerEpochError, InvalidRequiredAcksError, InvalidSessionTimeoutError,
     OffsetMetadataTooLargeError, OutOfOrderSequenceError, RebalanceInProgressError, UnknownMemberIdError,
-    InvalidProducerIdMappingError, InvalidTxnStateError, ClientClosedError, DeliveryTimeoutError, RequestTimedOutError,
+    InvalidProducerIdMappingError, InvalidTxnStateError, PartitionNotAssignedError, ClientClosedError, DeliveryTimeoutError, RequestTimedOutError,
   ].map((errorClass) => [errorClass.name, errorClass]),
 );
 

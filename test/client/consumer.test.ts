@@ -119,6 +119,23 @@ describe("consumer groups", () => {
     expect(seen.sort()).toEqual(["x1", "y1"]);
   });
 
+  it("refuses a member's commit for a partition it was not assigned, naming it", async () => {
+    const { consumer, produce, run } = await setup(2);
+    await produce(0, "x");
+    const a = consumer({ "group.id": "g", "client.id": "consumerA" });
+    const b = consumer({ "group.id": "g", "client.id": "consumerB" });
+    a.subscribe(["test"]);
+    b.subscribe(["test"]);
+    await run(Promise.all([a.poll(1000), b.poll(1000)]));
+    const [own] = a.assignment();
+    const [other] = b.assignment();
+    await expect(a.commit([{ ...own!, offset: 1 }])).resolves.toBeUndefined();
+    await expect(a.commit([{ ...other!, offset: 1 }])).rejects.toMatchObject({
+      code: "PARTITION_NOT_ASSIGNED",
+      message: expect.stringContaining(`does not own test-${other!.partition}`),
+    });
+  });
+
   it("a member that stops polling through a rebalance is removed, its commit refused, and it rejoins at its next poll", async () => {
     const { consumer, produce, run } = await setup(2);
     await produce(0, "x");

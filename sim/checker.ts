@@ -1,0 +1,59 @@
+// Checks a history against the log it produced: a pure function with the
+// smallest explanation of what went wrong. Acknowledged writes must be in the
+// log; nothing may be there twice or without having been sent; one
+// process's acknowledged writes keep their order. Sends whose outcome is
+// unknown (info) may or may not be there — both are allowed.
+
+import type { HistoryEntry } from "./history.ts";
+
+export interface Verdict {
+  readonly valid: boolean;
+  /** Acknowledged (ok) sends missing from the log. */
+  readonly lostAcknowledged: readonly string[];
+  /** Values the log holds more than once, with how often. */
+  readonly duplicated: readonly { readonly value: string; readonly count: number }[];
+  /** Values in the log that no one sent, or whose send certainly failed. */
+  readonly unexpected: readonly string[];
+  /** Pairs of acknowledged values from one process that the log holds in the other order. */
+  readonly reordered: readonly [string, string][];
+  /** Sends with unknown outcome, and whether each ended up in the log. */
+  readonly indeterminate: readonly { readonly value: string; readonly inLog: boolean }[];
+  readonly explanation: readonly string[];
+}
+
+export function checkLog(history: readonly HistoryEntry[], log: readonly string[]): Verdict {
+  const counts = new Map<string, number>();
+  const firstPosition = new Map<string, number>();
+  log.forEach((value, position) => {
+    counts.set(value, (counts.get(value) ?? 0) + 1);
+    if (!firstPosition.has(value)) firstPosition.set(value, position);
+  });
+  const invoked = new Set(history.filter((e) => e.type === "invoke").map((e) => e.value));
+  const outcomes = history.filter((e) => e.type !== "invoke");
+  const ok = outcomes.filter((e) => e.type === "ok");
+  const failed = new Set(outcomes.filter((e) => e.type === "fail").map((e) => e.value));
+
+  const lostAcknowledged = ok.filter((e) => !counts.has(e.value)).map((e) => e.value);
+  const duplicated = [...counts].filter(([, count]) => count > 1).map(([value, count]) => ({ value, count }));
+  const unexpected = [...counts.keys()].filter((value) => !invoked.has(value) || failed.has(value));
+  const reordered: [string, string][] = [];
+  for (const process of new Set(ok.map((e) => e.process))) {
+    const acknowledged = ok.filter((e) => e.process === process && firstPosition.has(e.value));
+    for (let i = 1; i < acknowledged.length; i++) {
+      const before = acknowledged[i - 1]!.value;
+      const after = acknowledged[i]!.value;
+      if (firstPosition.get(before)! > firstPosition.get(after)!) reordered.push([before, after]);
+    }
+  }
+  const indeterminate = outcomes.filter((e) => e.type === "info").map((e) => ({ value: e.value, inLog: counts.has(e.value) }));
+
+  const explanation = [
+    ...lostAcknowledged.map((v) => `${v} was acknowledged but is not in the log`),
+    ...duplicated.map(({ value, count }) => `${value} is in the log ${count} times`),
+    ...unexpected.map((v) => `${v} is in the log but was ${invoked.has(v) ? "refused" : "never sent"}`),
+    ...reordered.map(([a, b]) => `${b} was acknowledged after ${a} but comes before it in the log`),
+  ];
+  return {
+    valid: explanation.length === 0, lostAcknowledged, duplicated, unexpected, reordered, indeterminate, explanation,
+  };
+}

@@ -1,0 +1,70 @@
+// The two generals: a producer sends values to the broker over a link that
+// loses answers. The producer cannot tell a lost request from a lost answer,
+// so it retries; without idempotence a retry after a lost answer writes the
+// value twice, with idempotence the broker recognises the retry.
+
+import {
+  Broker, decodeBatches, DeliveryTimeoutError, LoglabError, MemoryStorage, Producer, RequestTimedOutError,
+} from "../../src/index.ts";
+import { checkLog, type Verdict } from "../checker.ts";
+import { History } from "../history.ts";
+import { simulatedLink } from "../network.ts";
+import { World } from "../world.ts";
+
+export interface RunResult {
+  readonly label: string;
+  /** Whether this configuration promises that the checker finds nothing. */
+  readonly promised: boolean;
+  readonly verdict: Verdict;
+  readonly world: World;
+  readonly history: History;
+}
+
+const TOPIC = "payments";
+
+/** The values a read of the whole log returns, in offset order. */
+export async function logValues(broker: Broker, topic: string, partition = 0): Promise<string[]> {
+  const values: string[] = [];
+  let offset = 0;
+  for (;;) {
+    const { partitions } = await broker.fetch({ partitions: [{ topic, partition, fetchOffset: offset }] });
+    const batches = decodeBatches(partitions[0]!.records);
+    if (batches.length === 0) return values;
+    for (const batch of batches) {
+      for (const record of batch.records) if (record.offset >= offset) values.push(new TextDecoder().decode(record.value!));
+      offset = batch.lastOffset + 1;
+    }
+  }
+}
+
+export async function runTwoGenerals(seed: number, idempotent: boolean, messages = 20): Promise<RunResult> {
+  const world = new World(seed);
+  const broker = await Broker.open({ storage: new MemoryStorage(), scheduler: world.scheduler, random: world.random });
+  await broker.logs.createTopic(TOPIC, 1);
+  const link = simulatedLink(world, broker, "producer", { loseAnswer: 0.3, only: ["produce"], delayMs: [1, 20] });
+  const producer = new Producer(link, { scheduler: world.scheduler, random: world.random }, {
+    "enable.idempotence": idempotent, acks: "all", "linger.ms": 0, "request.timeout.ms": 100, "retry.backoff.ms": 10,
+    "delivery.timeout.ms": 10_000,
+  });
+  const history = new History(() => world.nowMs);
+  for (let i = 0; i < messages; i++) {
+    const value = `payment-${i}`;
+    history.invoke("producer", "send", value);
+    try {
+      await world.scheduler.runUntilSettled(producer.send({ topic: TOPIC, messages: [{ value, partition: 0 }] }), 60_000);
+      history.complete("producer", "send", value, "ok");
+    } catch (error) {
+      // A timeout leaves the outcome unknown; any other error means it did not happen.
+      const unknown = error instanceof RequestTimedOutError || error instanceof DeliveryTimeoutError;
+      if (!(error instanceof LoglabError)) throw error;
+      history.complete("producer", "send", value, unknown ? "info" : "fail", error.message);
+    }
+  }
+  const verdict = checkLog(history.entries, await logValues(broker, TOPIC));
+  return { label: idempotent ? "with idempotence" : "without idempotence", promised: idempotent, verdict, world, history };
+}
+
+/** Both configurations with one seed: what the scenario teaches. */
+export async function twoGenerals(seed: number): Promise<RunResult[]> {
+  return [await runTwoGenerals(seed, false), await runTwoGenerals(seed, true)];
+}

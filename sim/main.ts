@@ -23,16 +23,14 @@ const seed = Number(values.seed);
 const runs = await scenario.run(seed);
 let broken = false;
 for (const run of runs) {
-  const { verdict } = run;
-  const holds = verdict.valid ? "no violation" : `${verdict.explanation.length} violation(s)`;
-  console.log(`${name} (seed ${seed}), ${run.label}: ${holds}${run.promised ? " — promised none" : " — no guarantee promised"}`);
-  for (const line of verdict.explanation.slice(0, 10)) console.log(`  ${line}`);
-  const unknown = verdict.indeterminate.length;
-  if (unknown > 0) console.log(`  ${unknown} send(s) with unknown outcome (${verdict.indeterminate.filter((i) => i.inLog).length} in the log)`);
-  if (run.promised && !verdict.valid) broken = true;
+  const holds = run.violations.length === 0 ? "no violation" : `${run.violations.length} violation(s)`;
+  console.log(`${name} (seed ${seed}), ${run.label}: ${holds}${run.promised ? " — its guarantee promises none" : " — no guarantee promised"}`);
+  for (const line of run.violations.slice(0, 10)) console.log(`  ${line}`);
+  for (const line of run.notes.slice(0, 10)) console.log(`  (allowed) ${line}`);
+  if (run.promised && run.violations.length > 0) broken = true;
 }
 if (values.trace !== undefined) {
-  writeFileSync(values.trace, JSON.stringify(runs.map((r) => ({ label: r.label, verdict: r.verdict, trace: r.world.trace, history: r.history.entries })), null, 2));
+  writeFileSync(values.trace, JSON.stringify(runs, null, 2));
   console.log(`trace written to ${values.trace}`);
 }
 if (broken) {

@@ -8,10 +8,11 @@ import {
 } from "../../src/index.ts";
 import { checkLog, type Verdict } from "../checker.ts";
 import { History } from "../history.ts";
+import type { RunResult } from "./run-result.ts";
 import { simulatedLink } from "../network.ts";
 import { World } from "../world.ts";
 
-export interface RunResult {
+export interface TwoGeneralsRun {
   readonly label: string;
   /** Whether this configuration promises that the checker finds nothing. */
   readonly promised: boolean;
@@ -37,7 +38,7 @@ export async function logValues(broker: Broker, topic: string, partition = 0): P
   }
 }
 
-export async function runTwoGenerals(seed: number, idempotent: boolean, messages = 20): Promise<RunResult> {
+export async function runTwoGenerals(seed: number, idempotent: boolean, messages = 20): Promise<TwoGeneralsRun> {
   const world = new World(seed);
   const broker = await Broker.open({ storage: new MemoryStorage(), scheduler: world.scheduler, random: world.random });
   await broker.logs.createTopic(TOPIC, 1);
@@ -66,5 +67,15 @@ export async function runTwoGenerals(seed: number, idempotent: boolean, messages
 
 /** Both configurations with one seed: what the scenario teaches. */
 export async function twoGenerals(seed: number): Promise<RunResult[]> {
-  return [await runTwoGenerals(seed, false), await runTwoGenerals(seed, true)];
+  const runs = [await runTwoGenerals(seed, false), await runTwoGenerals(seed, true)];
+  return runs.map(({ label, promised, verdict, world, history }) => ({
+    label,
+    promised,
+    violations: verdict.explanation,
+    notes: verdict.indeterminate.length === 0 ? [] : [
+      `${verdict.indeterminate.length} send(s) with unknown outcome (${verdict.indeterminate.filter((i) => i.inLog).length} in the log)`,
+    ],
+    trace: world.trace,
+    history: history.entries,
+  }));
 }

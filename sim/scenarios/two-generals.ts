@@ -38,11 +38,11 @@ export async function logValues(broker: Broker, topic: string, partition = 0): P
   }
 }
 
-export async function runTwoGenerals(seed: number, idempotent: boolean, messages = 20): Promise<TwoGeneralsRun> {
+export async function runTwoGenerals(seed: number, idempotent: boolean, messages = 20, loseAnswer = 0.3): Promise<TwoGeneralsRun> {
   const world = new World(seed);
   const broker = await Broker.open({ storage: new MemoryStorage(), scheduler: world.scheduler, random: world.random });
   await broker.logs.createTopic(TOPIC, 1);
-  const link = simulatedLink(world, broker, "producer", { loseAnswer: 0.3, only: ["produce"], delayMs: [1, 20] });
+  const link = simulatedLink(world, broker, "producer", { loseAnswer, only: ["produce"], delayMs: [1, 20] });
   const producer = new Producer(link, { scheduler: world.scheduler, random: world.random }, {
     "enable.idempotence": idempotent, acks: "all", "linger.ms": 0, "request.timeout.ms": 100, "retry.backoff.ms": 10,
     "delivery.timeout.ms": 10_000,

@@ -56,6 +56,8 @@ export function settle(): Promise<void> {
 export class ManualScheduler implements Scheduler {
   #nowMs: number;
   #sequence = 0;
+  /** Timers fired so far: the events this virtual time has run. */
+  eventsRun = 0;
   /** A binary min-heap on (dueMs, sequence). */
   readonly #heap: PendingTimer[] = [];
 
@@ -87,6 +89,7 @@ export class ManualScheduler implements Scheduler {
       this.#pop();
       if (next.cancelled) continue;
       this.#nowMs = next.dueMs;
+      this.eventsRun++;
       next.callback();
       await settle();
     }

@@ -25,8 +25,12 @@ const METHODS: readonly (keyof BrokerTransport)[] = [
   "joinGroup", "syncGroup", "heartbeat", "leaveGroup", "offsetCommit", "offsetFetch",
 ];
 
-/** Creates the client side of a link from `client` to `broker`. */
-export function simulatedLink(world: World, broker: Broker, client: string, faults: LinkFaults = {}): BrokerTransport {
+/**
+ * Creates the client side of a link from `client` to a broker: a Broker, or a
+ * function returning the current one (a restarted broker takes the old one's place).
+ */
+export function simulatedLink(world: World, target: Broker | (() => Broker), client: string, faults: LinkFaults = {}): BrokerTransport {
+  const currentBroker = typeof target === "function" ? target : () => target;
   const [minDelay, maxDelay] = faults.delayMs ?? [1, 5];
   const delay = () => world.between(minDelay, maxDelay);
   const wait = (ms: number) => new Promise<void>((resolve) => world.scheduler.setTimer(ms, resolve));
@@ -42,6 +46,7 @@ export function simulatedLink(world: World, broker: Broker, client: string, faul
         world.record({ kind: "lost", from: client, to: "broker", detail: id });
         return new Promise(() => {});
       }
+      const broker = currentBroker();
       const handler = (broker as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!;
       if (faulty && world.chance(faults.duplicateRequest ?? 0)) {
         world.record({ kind: "duplicated", from: client, to: "broker", detail: id });

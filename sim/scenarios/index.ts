@@ -1,5 +1,6 @@
 // The simulator's scenarios, by name.
 
+import { crashUnsyncedTail } from "./crash-unsynced-tail.ts";
 import { atLeastOnce, atMostOnce, autoCommitNeither, exactlyOnce } from "./delivery.ts";
 import type { RunResult } from "./run-result.ts";
 import { twoGenerals } from "./two-generals.ts";
@@ -27,6 +28,10 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "auto-commit-neither": {
     teaches: "auto-committing what poll() handed out can both lose and repeat records",
     run: async (seed) => [await autoCommitNeither(seed)],
+  },
+  "crash-unsynced-tail": {
+    teaches: "a single broker that loses power loses the writes it acknowledged but had not synced, unless flush.messages=1",
+    run: crashUnsyncedTail,
   },
   "exactly-once": {
     teaches: "transactions with read_committed put every record in the output exactly once, whatever the crash",

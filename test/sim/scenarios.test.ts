@@ -23,3 +23,15 @@ describe("scenario verdicts", () => {
     expect(await notes("auto-commit-neither")).toMatch(/processed 2 times/);
   });
 });
+
+describe("crash-unsynced-tail", () => {
+  it("loses acknowledged writes under Kafka's default on one broker, and never with flush.messages=1", async () => {
+    const { runCrashUnsyncedTail } = await import("../../sim/scenarios/crash-unsynced-tail.ts");
+    let seedsWithLoss = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      expect((await runCrashUnsyncedTail(seed, true)).violations, `seed ${seed}`).toEqual([]);
+      if ((await runCrashUnsyncedTail(seed, false)).violations.length > 0) seedsWithLoss++;
+    }
+    expect(seedsWithLoss).toBeGreaterThan(4);
+  });
+});

@@ -12,15 +12,20 @@ const WASM_PAGE_BYTES = 65536;
 
 abstract class ResidentIndex {
   #count = 0;
-  #view: DataView;
-  readonly #base: number;
+  /** Made on the first entry: most segments of a short log never get one, and an instance is not free. */
+  #core: CoreExports | null = null;
+  #view: DataView | null = null;
+  #base = 0;
 
-  protected constructor(
-    protected readonly core: CoreExports,
-    readonly entryBytes: number,
-  ) {
-    this.#base = core.heapBase();
-    this.#view = new DataView(core.memory.buffer);
+  protected constructor(readonly entryBytes: number) {}
+
+  protected get core(): CoreExports {
+    if (this.#core === null) {
+      this.#core = instantiateCore();
+      this.#base = this.#core.heapBase();
+      this.#view = new DataView(this.#core.memory.buffer);
+    }
+    return this.#core;
   }
 
   get entryCount(): number {
@@ -32,24 +37,27 @@ abstract class ResidentIndex {
   }
 
   protected get base(): number {
+    void this.core;
     return this.#base;
   }
 
   protected get view(): DataView {
-    return this.#view;
+    void this.core;
+    return this.#view!;
   }
 
   /** Room for `extra` more entries, growing the instance's memory when needed. */
   protected ensureRoom(extra: number): void {
+    const core = this.core;
     const needed = this.#base + (this.#count + extra) * this.entryBytes;
-    const have = this.core.memory.buffer.byteLength;
+    const have = core.memory.buffer.byteLength;
     if (needed <= have) return;
-    this.core.memory.grow(Math.ceil((needed - have) / WASM_PAGE_BYTES));
-    this.#view = new DataView(this.core.memory.buffer);
+    core.memory.grow(Math.ceil((needed - have) / WASM_PAGE_BYTES));
+    this.#view = new DataView(core.memory.buffer);
   }
 
   protected entryAddress(index: number): number {
-    return this.#base + index * this.entryBytes;
+    return this.base + index * this.entryBytes;
   }
 
   protected pushed(): void {
@@ -62,6 +70,7 @@ abstract class ResidentIndex {
       throw new InvalidRecordError(`index of ${bytes.length} bytes is not a whole number of ${this.entryBytes}-byte entries`);
     }
     this.#count = 0;
+    if (bytes.length === 0) return;
     this.ensureRoom(bytes.length / this.entryBytes);
     new Uint8Array(this.core.memory.buffer, this.#base, bytes.length).set(bytes);
     this.#count = bytes.length / this.entryBytes;
@@ -74,11 +83,13 @@ abstract class ResidentIndex {
 
   /** A copy of the entries, as the index file holds them. */
   toBytes(): Uint8Array {
+    if (this.#count === 0) return new Uint8Array(0);
     return new Uint8Array(this.core.memory.buffer, this.#base, this.sizeInBytes).slice();
   }
 
   /** A copy of the entries from `index` on, as appended to the index file. */
   bytesFrom(index: number): Uint8Array {
+    if (index >= this.#count) return new Uint8Array(0);
     const from = this.entryAddress(index);
     return new Uint8Array(this.core.memory.buffer, from, this.sizeInBytes - index * this.entryBytes).slice();
   }
@@ -87,11 +98,11 @@ abstract class ResidentIndex {
 /** A segment's .index: (offset - baseOffset: int32, position: int32) every index.interval.bytes. */
 export class OffsetIndex extends ResidentIndex {
   static create(): OffsetIndex {
-    return new OffsetIndex(instantiateCore());
+    return new OffsetIndex();
   }
 
-  private constructor(core: CoreExports) {
-    super(core, OFFSET_INDEX_ENTRY_BYTES);
+  private constructor() {
+    super(OFFSET_INDEX_ENTRY_BYTES);
   }
 
   append(relativeOffset: number, position: number): void {
@@ -104,6 +115,7 @@ export class OffsetIndex extends ResidentIndex {
 
   /** Index of the last entry whose relative offset is <= target, or -1. */
   lookup(targetRelativeOffset: number): number {
+    if (this.entryCount === 0) return -1;
     return this.core.offsetIndexLookup(this.base, this.entryCount, targetRelativeOffset);
   }
 
@@ -119,11 +131,11 @@ export class OffsetIndex extends ResidentIndex {
 /** A segment's .timeindex: (timestamp: int64, offset - baseOffset: int32), timestamps increasing. */
 export class TimeIndex extends ResidentIndex {
   static create(): TimeIndex {
-    return new TimeIndex(instantiateCore());
+    return new TimeIndex();
   }
 
-  private constructor(core: CoreExports) {
-    super(core, TIME_INDEX_ENTRY_BYTES);
+  private constructor() {
+    super(TIME_INDEX_ENTRY_BYTES);
   }
 
   append(timestamp: number, relativeOffset: number): void {
@@ -136,6 +148,7 @@ export class TimeIndex extends ResidentIndex {
 
   /** Index of the last entry whose timestamp is <= target, or -1. */
   lookup(targetTimestamp: number): number {
+    if (this.entryCount === 0) return -1;
     return this.core.timeIndexLookup(this.base, this.entryCount, targetTimestamp);
   }
 

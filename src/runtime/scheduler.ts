@@ -83,8 +83,12 @@ export class ManualScheduler implements Scheduler {
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
   async advance(ms: number): Promise<void> {
     if (ms < 0) throw new RangeError(`time cannot go back (advance by ${ms} ms)`);
-    const until = this.#nowMs + ms;
     await settle();
+    await this.#runUntil(this.#nowMs + ms);
+  }
+
+  /** Fires every timer due by `until`, settling after each; the caller has settled before. */
+  async #runUntil(until: number): Promise<void> {
     for (let next = this.#peek(); next !== undefined && next.dueMs <= until; next = this.#peek()) {
       this.#pop();
       if (next.cancelled) continue;
@@ -114,7 +118,8 @@ export class ManualScheduler implements Scheduler {
       }
       if (next === undefined) throw new Error(`nothing left to run at ${this.#nowMs} ms, and the promise is still pending`);
       if (next.dueMs > deadline) throw new Error(`the promise is still pending after ${limitMs} ms`);
-      await this.advance(next.dueMs - this.#nowMs);
+      // Settled already (before the loop, or after the last timer): run the next instant's timers.
+      await this.#runUntil(next.dueMs);
     }
     return promise;
   }

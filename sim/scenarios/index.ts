@@ -2,6 +2,7 @@
 
 import { crashUnsyncedTail } from "./crash-unsynced-tail.ts";
 import { atLeastOnce, atMostOnce, autoCommitNeither, exactlyOnce } from "./delivery.ts";
+import { rebalanceStorm } from "./rebalance-storm.ts";
 import type { RunResult } from "./run-result.ts";
 import { twoGenerals } from "./two-generals.ts";
 
@@ -32,6 +33,10 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "crash-unsynced-tail": {
     teaches: "a single broker that loses power loses the writes it acknowledged but had not synced, unless flush.messages=1",
     run: crashUnsyncedTail,
+  },
+  "rebalance-storm": {
+    teaches: "consumers joining, stalling and leaving never make two members of one generation own a partition",
+    run: rebalanceStorm,
   },
   "exactly-once": {
     teaches: "transactions with read_committed put every record in the output exactly once, whatever the crash",

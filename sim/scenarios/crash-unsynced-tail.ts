@@ -6,10 +6,11 @@
 // replica, writes it acknowledged can be gone; with flush.messages=1 every
 // acknowledged write was synced first, and none can be.
 
-import { Broker, LoglabError, MemoryStorage, Producer } from "../../src/index.ts";
+import { Broker, MemoryStorage, Producer } from "../../src/index.ts";
 import { checkLog } from "../checker.ts";
 import { History } from "../history.ts";
 import { simulatedLink } from "../network.ts";
+import { recordedSend } from "../operations.ts";
 import { World } from "../world.ts";
 import type { RunResult } from "./run-result.ts";
 import { logValues } from "./two-generals.ts";
@@ -29,14 +30,7 @@ export async function runCrashUnsyncedTail(seed: number, flushEveryMessage: bool
   const crashAfter = world.between(3, messages - 3);
   for (let i = 0; i < messages; i++) {
     const value = `order-${i}`;
-    history.invoke("producer", "send", value);
-    try {
-      await world.scheduler.runUntilSettled(producer.send({ topic: TOPIC, messages: [{ value, partition: 0 }] }), 60_000);
-      history.complete("producer", "send", value, "ok");
-    } catch (error) {
-      if (!(error instanceof LoglabError)) throw error;
-      history.complete("producer", "send", value, "fail", error.message);
-    }
+    await recordedSend(world, history, producer, "producer", TOPIC, value);
     if (i === crashAfter) {
       // What the OS had written back survives: some prefix of the unsynced bytes, the last write torn.
       world.record({ kind: "crash", from: "broker", detail: `power lost after ${value}` });

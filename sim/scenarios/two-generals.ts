@@ -3,13 +3,12 @@
 // so it retries; without idempotence a retry after a lost answer writes the
 // value twice, with idempotence the broker recognises the retry.
 
-import {
-  Broker, decodeBatches, DeliveryTimeoutError, LoglabError, MemoryStorage, Producer, RequestTimedOutError,
-} from "../../src/index.ts";
+import { Broker, decodeBatches, MemoryStorage, Producer } from "../../src/index.ts";
 import { checkLog, type Verdict } from "../checker.ts";
 import { History } from "../history.ts";
 import type { RunResult } from "./run-result.ts";
 import { simulatedLink } from "../network.ts";
+import { recordedSend } from "../operations.ts";
 import { World } from "../world.ts";
 
 export interface TwoGeneralsRun {
@@ -48,19 +47,7 @@ export async function runTwoGenerals(seed: number, idempotent: boolean, messages
     "delivery.timeout.ms": 10_000,
   });
   const history = new History(() => world.nowMs);
-  for (let i = 0; i < messages; i++) {
-    const value = `payment-${i}`;
-    history.invoke("producer", "send", value);
-    try {
-      await world.scheduler.runUntilSettled(producer.send({ topic: TOPIC, messages: [{ value, partition: 0 }] }), 60_000);
-      history.complete("producer", "send", value, "ok");
-    } catch (error) {
-      // A timeout leaves the outcome unknown; any other error means it did not happen.
-      const unknown = error instanceof RequestTimedOutError || error instanceof DeliveryTimeoutError;
-      if (!(error instanceof LoglabError)) throw error;
-      history.complete("producer", "send", value, unknown ? "info" : "fail", error.message);
-    }
-  }
+  for (let i = 0; i < messages; i++) await recordedSend(world, history, producer, "producer", TOPIC, `payment-${i}`);
   const verdict = checkLog(history.entries, await logValues(broker, TOPIC));
   return { label: idempotent ? "with idempotence" : "without idempotence", promised: idempotent, verdict, world, history };
 }

@@ -4,7 +4,6 @@
 // Keys and values are JSON here (Kafka uses a binary schema) so that
 // `loglab consume __consumer_offsets` shows them readably.
 
-import { decodeBatches } from "../format/index.ts";
 import type { LogManager, PartitionLog } from "../log/index.ts";
 
 export const OFFSETS_TOPIC = "__consumer_offsets";
@@ -36,18 +35,10 @@ export class OffsetStore {
   static async open(logs: LogManager): Promise<OffsetStore> {
     if (!logs.hasTopic(OFFSETS_TOPIC)) await logs.createTopic(OFFSETS_TOPIC, 1, { "cleanup.policy": "compact" });
     const store = new OffsetStore(logs.log(OFFSETS_TOPIC, 0));
-    let offset = store.log.logStartOffset;
-    while (offset < store.log.logEndOffset) {
-      const batches = decodeBatches((await store.log.read(offset)).records);
-      if (batches.length === 0) break;
-      for (const batch of batches) {
-        for (const record of batch.records) {
-          if (record.offset < offset || record.key === null) continue;
-          const key = JSON.parse(decoder.decode(record.key)) as OffsetKey;
-          store.#apply(key, record.value === null ? null : JSON.parse(decoder.decode(record.value)));
-        }
-        offset = batch.lastOffset + 1;
-      }
+    for await (const record of store.log.records()) {
+      if (record.key === null) continue;
+      const key = JSON.parse(decoder.decode(record.key)) as OffsetKey;
+      store.#apply(key, record.value === null ? null : JSON.parse(decoder.decode(record.value)));
     }
     return store;
   }

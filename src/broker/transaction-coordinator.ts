@@ -7,7 +7,6 @@
 // __transaction_state topic, so a restarted broker completes what it finds
 // unfinished.
 
-import { decodeBatches } from "../format/index.ts";
 import type { LogManager, PartitionLog } from "../log/index.ts";
 import { OperationQueue } from "../runtime/index.ts";
 import { InvalidProducerEpochError, InvalidProducerIdMappingError, InvalidTxnStateError } from "./errors.ts";
@@ -53,18 +52,10 @@ export class TransactionCoordinator {
   static async open(logs: LogManager, effects: TransactionEffects): Promise<TransactionCoordinator> {
     if (!logs.hasTopic(TRANSACTION_STATE_TOPIC)) await logs.createTopic(TRANSACTION_STATE_TOPIC, 1, { "cleanup.policy": "compact" });
     const coordinator = new TransactionCoordinator(logs.log(TRANSACTION_STATE_TOPIC, 0), effects);
-    let offset = coordinator.log.logStartOffset;
-    while (offset < coordinator.log.logEndOffset) {
-      const batches = decodeBatches((await coordinator.log.read(offset)).records);
-      if (batches.length === 0) break;
-      for (const batch of batches) {
-        for (const record of batch.records) {
-          if (record.offset < offset || record.key === null || record.value === null) continue;
-          const metadata = JSON.parse(decoder.decode(record.value)) as TransactionMetadata;
-          coordinator.#transactions.set(metadata.transactionalId, metadata);
-        }
-        offset = batch.lastOffset + 1;
-      }
+    for await (const record of coordinator.log.records()) {
+      if (record.value === null) continue;
+      const metadata = JSON.parse(decoder.decode(record.value)) as TransactionMetadata;
+      coordinator.#transactions.set(metadata.transactionalId, metadata);
     }
     for (const metadata of [...coordinator.#transactions.values()]) {
       if (metadata.state === "Ongoing" || metadata.state === "PrepareAbort") await coordinator.#complete(metadata, false);

@@ -4,7 +4,7 @@
 // position by the segment's index. Mutations run one at a time.
 
 import {
-  type BatchHeader, crc32c, decodeBatches, encodeBatch, InvalidRecordError, type BatchInput, type CompressionCodec,
+  type BatchHeader, crc32c, type LogRecord, decodeBatches, encodeBatch, InvalidRecordError, type BatchInput, type CompressionCodec,
   type EncodeOptions, type RecordInput, RecordTooLargeError, readBatchHeader, UnsupportedCompressionError,
   validateBatches,
 } from "../format/index.ts";
@@ -369,6 +369,14 @@ export class PartitionLog {
         offset = header.lastOffset + 1;
         at += header.sizeInBytes;
       }
+    }
+  }
+
+  /** Every record from `fromOffset` to the log end, control records left out (for replaying a topic into memory). */
+  async *records(fromOffset = this.#logStartOffset): AsyncGenerator<LogRecord> {
+    for await (const { header, bytes } of this.batches(fromOffset)) {
+      if (header.isControl) continue;
+      for (const record of decodeBatches(bytes)[0]!.records) if (record.offset >= fromOffset) yield record;
     }
   }
 

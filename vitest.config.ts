@@ -1,6 +1,7 @@
 // Where a test runs follows its name: `*.test.ts` runs in Node, headless
 // Chromium (through Playwright) and Deno (scripts/test-deno.mjs);
-// `*.node.test.ts`, `*.browser.test.ts` and `*.deno.test.ts` only there.
+// `*.node.test.ts`, `*.browser.test.ts` and `*.deno.test.ts` only there;
+// `*.web.test.ts` drive the built web app in Chromium from Node.
 // Each project tells its tests which runtime it claims, and
 // test/format/runtime.test.ts checks the claim.
 
@@ -15,7 +16,7 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium
 const underDeno = "Deno" in globalThis;
 const only = (runtime: "node" | "browser" | "deno") => ({
   include: ["test/**/*.test.ts"],
-  exclude: ["node", "browser", "deno"].filter((r) => r !== runtime).map((r) => `test/**/*.${r}.test.ts`),
+  exclude: ["node", "browser", "deno", "web"].filter((r) => r !== runtime).map((r) => `test/**/*.${r}.test.ts`),
 });
 
 export default defineConfig({
@@ -30,6 +31,17 @@ export default defineConfig({
         },
       },
     ] : [
+      {
+        // The built web app (web/dist), driven end to end in Chromium by Playwright.
+        test: {
+          name: "web",
+          include: ["test/web/**/*.web.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
       {
         test: {
           name: "node",

@@ -1,6 +1,7 @@
-// `npm test`: builds, type-checks, then runs the suite in Node, in headless
-// Chromium and in Deno, prints what ran in each, and closes with one line
-// that sums them: "N passed, N failed".
+// `npm test`: builds (the package and the web app), type-checks, then runs
+// the suite in Node, in headless Chromium and in Deno, and the web app's
+// end-to-end tests (Playwright driving the built app in Chromium); prints
+// what ran in each, and closes with one line that sums them: "N passed, N failed".
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -18,7 +19,10 @@ function run(label, command, args) {
 }
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-if (!run("build", npm, ["run", "build", "--silent"]) || !run("typecheck", npm, ["run", "typecheck", "--silent"])) {
+if (
+  !run("build", npm, ["run", "build", "--silent"]) || !run("build:web", npm, ["run", "build:web", "--silent"]) ||
+  !run("typecheck", npm, ["run", "typecheck", "--silent"])
+) {
   process.exit(1);
 }
 
@@ -27,6 +31,7 @@ const suites = [
   ["node", process.execPath, [vitest, "run", "--project", "node"]],
   ["chromium", process.execPath, [vitest, "run", "--project", "chromium"]],
   ["deno", process.execPath, ["scripts/test-deno.mjs"]],
+  ["web", process.execPath, [vitest, "run", "--project", "web"]],
 ];
 let allGreen = true;
 let passed = 0;

@@ -1,14 +1,17 @@
 // A run's history, as Jepsen records one: each client operation is invoked
 // and then completes as ok, fail (it certainly did not happen) or info (its
-// outcome is unknown: the request or its answer may have been lost).
+// outcome is unknown: the request or its answer may have been lost). An
+// operation whose process died before it completed has no completion.
 
 export type Outcome = "ok" | "fail" | "info";
+
+/** "send": a producer sends a value to the log; "process": a consumer's processing step handles a record. */
+export type Operation = "send" | "process";
 
 export interface HistoryEntry {
   readonly process: string;
   readonly type: "invoke" | Outcome;
-  /** What the process did: "send" a value to the log. */
-  readonly op: "send";
+  readonly op: Operation;
   readonly value: string;
   readonly atMs: number;
   readonly detail?: string;
@@ -19,11 +22,11 @@ export class History {
 
   constructor(private readonly now: () => number) {}
 
-  invoke(process: string, op: "send", value: string): void {
+  invoke(process: string, op: Operation, value: string): void {
     this.entries.push({ process, type: "invoke", op, value, atMs: this.now() });
   }
 
-  complete(process: string, op: "send", value: string, outcome: Outcome, detail?: string): void {
+  complete(process: string, op: Operation, value: string, outcome: Outcome, detail?: string): void {
     this.entries.push({ process, type: outcome, op, value, atMs: this.now(), ...(detail === undefined ? {} : { detail }) });
   }
 }

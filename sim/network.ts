@@ -1,11 +1,19 @@
 // A simulated network link between a client and the broker. Every request
 // and answer travels with a random delay and may be lost (a lost request
 // never reaches the broker; a lost answer is carried out and then dropped on
-// the way back: the two generals) or duplicated, as the link's faults say.
-// It is a BrokerTransport, so the real clients run over it unchanged.
+// the way back: the two generals), duplicated, held back long enough for
+// later messages to overtake it (reorder), or cut off by a network partition
+// between given virtual times. It is a BrokerTransport, so the real clients
+// run over it unchanged.
 
 import type { Broker, BrokerTransport } from "../src/index.ts";
 import type { World } from "./world.ts";
+
+/** A span of virtual time (ms since the simulation epoch, as in the trace) when a link is cut. */
+export interface PartitionWindow {
+  readonly startMs: number;
+  readonly endMs: number;
+}
 
 export interface LinkFaults {
   /** Probability that a request is lost on the way to the broker. */
@@ -16,14 +24,37 @@ export interface LinkFaults {
   readonly duplicateRequest?: number;
   /** One-way delay bounds in virtual ms. */
   readonly delayMs?: readonly [number, number];
+  /** Probability that a message (request or answer) is held back by an extra delay, so later ones overtake it. */
+  readonly reorder?: number;
+  /** Bounds of that extra delay in virtual ms. */
+  readonly reorderDelayMs?: readonly [number, number];
+  /** While a window is open, every request and answer on the link is lost; it heals at endMs. */
+  readonly partitions?: readonly PartitionWindow[];
   /** Only these request types suffer the faults (all when absent). */
   readonly only?: readonly (keyof BrokerTransport)[];
 }
 
-const METHODS: readonly (keyof BrokerTransport)[] = [
+export const LINK_METHODS: readonly (keyof BrokerTransport)[] = [
   "metadata", "initProducerId", "addPartitionsToTxn", "addOffsetsToTxn", "endTxn", "produce", "fetch", "listOffsets",
   "joinGroup", "syncGroup", "heartbeat", "leaveGroup", "offsetCommit", "offsetFetch",
 ];
+
+/** Held-back messages wait this long on top of their delay unless the faults say otherwise. */
+const REORDER_DELAY_MS_DEFAULT: readonly [number, number] = [50, 250];
+
+/** Whether a window of `partitions` is open at trace time `atMs`. */
+export function isCut(partitions: readonly PartitionWindow[], atMs: number): boolean {
+  return partitions.some((p) => atMs >= p.startMs && atMs < p.endMs);
+}
+
+/** Writes each window's start and end into the trace when virtual time reaches it. */
+function tracePartitions(world: World, client: string, partitions: readonly PartitionWindow[]): void {
+  const elapsed = world.elapsedMs;
+  for (const { startMs, endMs } of partitions) {
+    if (startMs >= elapsed) world.scheduler.setTimer(startMs - elapsed, () => world.record({ kind: "partitioned", from: client, to: "broker", detail: `until ${endMs} ms` }));
+    if (endMs >= elapsed) world.scheduler.setTimer(endMs - elapsed, () => world.record({ kind: "healed", from: client, to: "broker" }));
+  }
+}
 
 /**
  * Creates the client side of a link from `client` to a broker: a Broker, or a
@@ -32,19 +63,37 @@ const METHODS: readonly (keyof BrokerTransport)[] = [
 export function simulatedLink(world: World, target: Broker | (() => Broker), client: string, faults: LinkFaults = {}): BrokerTransport {
   const currentBroker = typeof target === "function" ? target : () => target;
   const [minDelay, maxDelay] = faults.delayMs ?? [1, 5];
-  const delay = () => world.between(minDelay, maxDelay);
+  const [minHeld, maxHeld] = faults.reorderDelayMs ?? REORDER_DELAY_MS_DEFAULT;
+  const partitions = faults.partitions ?? [];
+  tracePartitions(world, client, partitions);
+  const cut = () => isCut(partitions, world.elapsedMs);
+  // Draws nothing when reorder is 0, so runs without it keep their random sequence.
+  const delay = (faulty: boolean, id: string) => {
+    const ms = world.between(minDelay, maxDelay);
+    if (!faulty || !world.chance(faults.reorder ?? 0)) return ms;
+    const held = world.between(minHeld, maxHeld);
+    world.record({ kind: "held back", detail: `${id} by ${held} ms` });
+    return ms + held;
+  };
   const wait = (ms: number) => new Promise<void>((resolve) => world.scheduler.setTimer(ms, resolve));
+  const never = () => new Promise<never>(() => {});
   let sequence = 0;
   const link = {} as Record<string, unknown>;
-  for (const method of METHODS) {
+  for (const method of LINK_METHODS) {
     const faulty = faults.only === undefined || faults.only.includes(method);
     link[method] = async (...args: unknown[]) => {
       const id = `${method}#${++sequence}`;
       world.record({ kind: "send", from: client, to: "broker", detail: id });
-      await wait(delay());
+      // A partition drops what is sent into it and what would arrive while it lasts.
+      const sentIntoCut = cut();
+      await wait(delay(faulty, id));
+      if (sentIntoCut || cut()) {
+        world.record({ kind: "lost", from: client, to: "broker", detail: `${id} (partitioned)` });
+        return never();
+      }
       if (faulty && world.chance(faults.loseRequest ?? 0)) {
         world.record({ kind: "lost", from: client, to: "broker", detail: id });
-        return new Promise(() => {});
+        return never();
       }
       const broker = currentBroker();
       const handler = (broker as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!;
@@ -54,10 +103,15 @@ export function simulatedLink(world: World, target: Broker | (() => Broker), cli
       }
       world.record({ kind: "receive", from: client, to: "broker", detail: id });
       const answer = await handler.apply(broker, args);
-      await wait(delay());
+      const answeredIntoCut = cut();
+      await wait(delay(faulty, `${id} answer`));
+      if (answeredIntoCut || cut()) {
+        world.record({ kind: "lost", from: "broker", to: client, detail: `${id} answer (partitioned)` });
+        return never();
+      }
       if (faulty && world.chance(faults.loseAnswer ?? 0)) {
         world.record({ kind: "lost", from: "broker", to: client, detail: `${id} answer` });
-        return new Promise(() => {});
+        return never();
       }
       world.record({ kind: "receive", from: "broker", to: client, detail: `${id} answer` });
       return answer;

@@ -30,8 +30,13 @@ export class World {
     return this.scheduler.nowMs();
   }
 
+  /** Virtual ms since the run began: the trace's time, and the time schedules speak in. */
+  get elapsedMs(): number {
+    return this.scheduler.nowMs() - SIMULATION_EPOCH_MS;
+  }
+
   record(event: Omit<TraceEvent, "atMs">): void {
-    this.trace.push({ atMs: this.scheduler.nowMs() - SIMULATION_EPOCH_MS, ...event });
+    this.trace.push({ atMs: this.elapsedMs, ...event });
   }
 
   /** A random boolean that is true with `probability`. */

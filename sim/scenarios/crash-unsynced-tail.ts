@@ -11,23 +11,24 @@ import { checkLog } from "../checker.ts";
 import { History } from "../history.ts";
 import { simulatedLink } from "../network.ts";
 import { recordedSend } from "../operations.ts";
+import { linkFaults, type Schedule } from "../schedule.ts";
 import { World } from "../world.ts";
 import type { RunResult } from "./run-result.ts";
 import { logValues } from "./two-generals.ts";
 
 const TOPIC = "orders";
 
-export async function runCrashUnsyncedTail(seed: number, flushEveryMessage: boolean, messages = 20): Promise<RunResult> {
+export async function runCrashUnsyncedTail(seed: number, flushEveryMessage: boolean, messages = 20, schedule: Schedule = {}): Promise<RunResult> {
   const world = new World(seed);
   const storage = new MemoryStorage();
   const config: Record<string, string> = flushEveryMessage ? { "flush.messages": "1" } : {};
   const open = () => Broker.open({ storage, scheduler: world.scheduler, random: world.random, config });
   let broker = await open();
   await broker.logs.createTopic(TOPIC, 1);
-  const link = simulatedLink(world, () => broker, "producer", { delayMs: [1, 5] });
+  const link = simulatedLink(world, () => broker, "producer", linkFaults(schedule, "producer", { delayMs: [1, 5] }));
   const producer = new Producer(link, { scheduler: world.scheduler, random: world.random }, { acks: "all", "linger.ms": 0, "enable.idempotence": false });
   const history = new History(() => world.nowMs);
-  const crashAfter = world.between(3, messages - 3);
+  const crashAfter = schedule.broker?.crashAfterSend ?? world.between(3, messages - 3);
   for (let i = 0; i < messages; i++) {
     const value = `order-${i}`;
     await recordedSend(world, history, producer, "producer", TOPIC, value);
@@ -58,6 +59,6 @@ export async function runCrashUnsyncedTail(seed: number, flushEveryMessage: bool
   };
 }
 
-export async function crashUnsyncedTail(seed: number): Promise<RunResult[]> {
-  return [await runCrashUnsyncedTail(seed, false), await runCrashUnsyncedTail(seed, true)];
+export async function crashUnsyncedTail(seed: number, schedule: Schedule = {}): Promise<RunResult[]> {
+  return [await runCrashUnsyncedTail(seed, false, undefined, schedule), await runCrashUnsyncedTail(seed, true, undefined, schedule)];
 }

@@ -1,7 +1,11 @@
-// The simulator's scenarios, by name.
+// The simulator's scenarios, by name, with the schedule sections each one reads.
 
+import type { Schedule, ScheduleSection } from "../schedule.ts";
+import { consumerCrash } from "./consumer-crash.ts";
 import { crashUnsyncedTail } from "./crash-unsynced-tail.ts";
 import { atLeastOnce, atMostOnce, autoCommitNeither, exactlyOnce } from "./delivery.ts";
+import { fsyncFailure } from "./fsync-failure.ts";
+import { partitionHeal } from "./partition-heal.ts";
 import { rebalanceStorm } from "./rebalance-storm.ts";
 import type { RunResult } from "./run-result.ts";
 import { twoGenerals } from "./two-generals.ts";
@@ -10,36 +14,60 @@ export type { RunResult } from "./run-result.ts";
 
 export interface Scenario {
   readonly teaches: string;
-  run(seed: number): Promise<RunResult[]>;
+  /** The parts of a schedule this scenario reads; it ignores the others. */
+  readonly uses: readonly ScheduleSection[];
+  run(seed: number, schedule?: Schedule): Promise<RunResult[]>;
 }
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "two-generals": {
     teaches: "lost acknowledgements plus retries duplicate records without idempotence, and never with it",
+    uses: ["links"],
     run: twoGenerals,
+  },
+  "partition-heal": {
+    teaches: "a partition that heals and reordered messages duplicate records through retries without idempotence, and never with it",
+    uses: ["links"],
+    run: partitionHeal,
   },
   "at-most-once": {
     teaches: "storing the offset before processing never repeats a record, and a crash can lose one",
+    uses: [],
     run: async (seed) => [await atMostOnce(seed)],
   },
   "at-least-once": {
     teaches: "processing before storing the offset never loses a record, and a crash can repeat one",
+    uses: [],
     run: async (seed) => [await atLeastOnce(seed)],
   },
   "auto-commit-neither": {
     teaches: "auto-committing what poll() handed out can both lose and repeat records",
+    uses: [],
     run: async (seed) => [await autoCommitNeither(seed)],
+  },
+  "consumer-crash": {
+    teaches: "a group member dying at a random time and a new process rejoining: at-most-once never repeats, at-least-once never loses",
+    uses: ["links", "consumer"],
+    run: consumerCrash,
   },
   "crash-unsynced-tail": {
     teaches: "a single broker that loses power loses the writes it acknowledged but had not synced, unless flush.messages=1",
+    uses: ["links", "broker"],
     run: crashUnsyncedTail,
+  },
+  "fsync-failure": {
+    teaches: "after a failed fsync the log goes offline and the broker restarts: no acknowledged write is lost",
+    uses: ["links", "fsync", "broker"],
+    run: fsyncFailure,
   },
   "rebalance-storm": {
     teaches: "consumers joining, stalling and leaving never make two members of one generation own a partition",
+    uses: [],
     run: rebalanceStorm,
   },
   "exactly-once": {
     teaches: "transactions with read_committed put every record in the output exactly once, whatever the crash",
+    uses: [],
     run: async (seed) => [await exactlyOnce(seed)],
   },
 };

@@ -3,12 +3,13 @@
 // so it retries; without idempotence a retry after a lost answer writes the
 // value twice, with idempotence the broker recognises the retry.
 
-import { Broker, decodeBatches, MemoryStorage, Producer } from "../../src/index.ts";
+import { Broker, type BrokerTransport, decodeBatches, MemoryStorage, Producer, type ProducerConfig } from "../../src/index.ts";
 import { checkLog, type Verdict } from "../checker.ts";
 import { History } from "../history.ts";
 import type { RunResult } from "./run-result.ts";
-import { simulatedLink } from "../network.ts";
+import { type LinkFaults, simulatedLink } from "../network.ts";
 import { recordedSend } from "../operations.ts";
+import { linkFaults, type Schedule } from "../schedule.ts";
 import { World } from "../world.ts";
 
 export interface TwoGeneralsRun {
@@ -20,7 +21,7 @@ export interface TwoGeneralsRun {
   readonly history: History;
 }
 
-const TOPIC = "payments";
+export const TOPIC = "payments";
 
 /** The values a read of the whole log returns, in offset order. */
 export async function logValues(broker: Broker, topic: string, partition = 0): Promise<string[]> {
@@ -37,25 +38,49 @@ export async function logValues(broker: Broker, topic: string, partition = 0): P
   }
 }
 
-export async function runTwoGenerals(seed: number, idempotent: boolean, messages = 20, loseAnswer = 0.3): Promise<TwoGeneralsRun> {
-  const world = new World(seed);
+/** One producer sending values one at a time to a fresh broker over a faulty link. */
+export interface LossyLinkSetup {
+  readonly world: World;
+  readonly idempotent: boolean;
+  readonly messages: number;
+  readonly faults: LinkFaults;
+  /** Producer settings over the scenario's own (acks=all, no linger, short timeouts). */
+  readonly producer?: ProducerConfig;
+  /** Lets a caller watch the broker and the link (the web lesson labels each request with what the broker did). */
+  readonly observe?: (broker: Broker, link: BrokerTransport) => BrokerTransport;
+}
+
+export const TWO_GENERALS_PRODUCER: ProducerConfig = {
+  acks: "all", "linger.ms": 0, "request.timeout.ms": 100, "retry.backoff.ms": 10, "delivery.timeout.ms": 10_000,
+};
+
+/** Sends payment-0, payment-1, … and checks the history against the log the broker ends with. */
+export async function sendOverLossyLink(setup: LossyLinkSetup): Promise<{ history: History; values: string[]; verdict: Verdict }> {
+  const { world } = setup;
   const broker = await Broker.open({ storage: new MemoryStorage(), scheduler: world.scheduler, random: world.random });
   await broker.logs.createTopic(TOPIC, 1);
-  const link = simulatedLink(world, broker, "producer", { loseAnswer, only: ["produce"], delayMs: [1, 20] });
-  const producer = new Producer(link, { scheduler: world.scheduler, random: world.random }, {
-    "enable.idempotence": idempotent, acks: "all", "linger.ms": 0, "request.timeout.ms": 100, "retry.backoff.ms": 10,
-    "delivery.timeout.ms": 10_000,
+  const link = simulatedLink(world, broker, "producer", setup.faults);
+  const producer = new Producer(setup.observe?.(broker, link) ?? link, { scheduler: world.scheduler, random: world.random }, {
+    ...TWO_GENERALS_PRODUCER, "enable.idempotence": setup.idempotent, ...setup.producer,
   });
   const history = new History(() => world.nowMs);
-  for (let i = 0; i < messages; i++) await recordedSend(world, history, producer, "producer", TOPIC, `payment-${i}`);
-  const verdict = checkLog(history.entries, await logValues(broker, TOPIC));
+  for (let i = 0; i < setup.messages; i++) await recordedSend(world, history, producer, "producer", TOPIC, `payment-${i}`);
+  const values = await logValues(broker, TOPIC);
+  return { history, values, verdict: checkLog(history.entries, values) };
+}
+
+export async function runTwoGenerals(
+  seed: number, idempotent: boolean, messages = 20, loseAnswer = 0.3, schedule: Schedule = {},
+): Promise<TwoGeneralsRun> {
+  const world = new World(seed);
+  const faults = linkFaults(schedule, "producer", { loseAnswer, only: ["produce"], delayMs: [1, 20] });
+  const { verdict, history } = await sendOverLossyLink({ world, idempotent, messages, faults });
   return { label: idempotent ? "with idempotence" : "without idempotence", promised: idempotent, verdict, world, history };
 }
 
-/** Both configurations with one seed: what the scenario teaches. */
-export async function twoGenerals(seed: number): Promise<RunResult[]> {
-  const runs = [await runTwoGenerals(seed, false), await runTwoGenerals(seed, true)];
-  return runs.map(({ label, promised, verdict, world, history }) => ({
+/** A run as the simulator reports it: the checker's explanation, and how many sends had an unknown outcome. */
+export function reportTwoGenerals({ label, promised, verdict, world, history }: TwoGeneralsRun): RunResult {
+  return {
     label,
     promised,
     violations: verdict.explanation,
@@ -64,5 +89,13 @@ export async function twoGenerals(seed: number): Promise<RunResult[]> {
     ],
     trace: world.trace,
     history: history.entries,
-  }));
+  };
+}
+
+/** Both configurations with one seed: what the scenario teaches. */
+export async function twoGenerals(seed: number, schedule: Schedule = {}): Promise<RunResult[]> {
+  return [
+    reportTwoGenerals(await runTwoGenerals(seed, false, undefined, undefined, schedule)),
+    reportTwoGenerals(await runTwoGenerals(seed, true, undefined, undefined, schedule)),
+  ];
 }

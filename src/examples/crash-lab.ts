@@ -38,8 +38,11 @@ export class Crash extends Error {
   }
 }
 
-/** A transport that can die: after crash(), calls never arrive and answers never come back. */
-export function crashable(inner: InProcessTransport): BrokerTransport & { crash(): void } {
+/**
+ * A transport that can die: after crash(), calls never arrive and answers
+ * never come back. It wraps any BrokerTransport (the simulator's links too).
+ */
+export function crashable(inner: BrokerTransport): BrokerTransport & { crash(): void } {
   let dead = false;
   const never = new Promise<never>(() => {});
   const wrapped = {} as Record<string, unknown>;

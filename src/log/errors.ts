@@ -55,3 +55,20 @@ export class InvalidPartitionsError extends LoglabError {
     super("INVALID_PARTITIONS", `partitions must be an integer from 1 to ${limit}, got ${partitions}`);
   }
 }
+
+/**
+ * KAFKA_STORAGE_ERROR for a partition whose fsync failed. After a failed
+ * fsync the OS may have dropped the unsynced pages, so a later fsync that
+ * succeeds would vouch for bytes that are gone; like Kafka, which takes the
+ * log dir offline, the log refuses every operation until it is reopened and
+ * recovered from what is durable. Retriable: a restarted broker serves again.
+ */
+export class LogOfflineError extends LoglabError {
+  constructor(readonly topicPartition: string, override readonly cause: unknown) {
+    super(
+      "KAFKA_STORAGE_ERROR",
+      `${topicPartition} is offline after a failed fsync (${cause instanceof Error ? cause.message : String(cause)}); reopen the log to recover it`,
+      true,
+    );
+  }
+}

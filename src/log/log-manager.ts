@@ -67,6 +67,8 @@ async function discoverPartitionFolders(storage: Storage): Promise<Map<string, n
 
 export class LogManager {
   readonly #topics = new Map<string, { partitions: number; config: Record<string, string> }>();
+  /** Topics whose partitions are still being opened by createTopic(). */
+  readonly #creating = new Set<string>();
   readonly #logs = new Map<string, PartitionLog>();
   readonly #defaults: LogConfig;
   /** What opening each partition recovered, for the caller to report. */
@@ -131,9 +133,16 @@ export class LogManager {
       throw new InvalidPartitionsError(partitions, PARTITIONS_MAX);
     }
     parseLogConfig(config, this.#defaults); // refuse bad overrides before creating anything
-    this.#topics.set(name, { partitions, config: { ...config } });
-    await this.#saveTopics();
-    for (let partition = 0; partition < partitions; partition++) await this.#openLog(name, partition, true, undefined);
+    // Invisible to listTopics() and hasTopic() until every partition is open,
+    // so no reader finds a topic whose logs do not exist yet.
+    this.#creating.add(name);
+    try {
+      this.#topics.set(name, { partitions, config: { ...config } });
+      await this.#saveTopics();
+      for (let partition = 0; partition < partitions; partition++) await this.#openLog(name, partition, true, undefined);
+    } finally {
+      this.#creating.delete(name);
+    }
     return this.describeTopic(name);
   }
 
@@ -143,11 +152,11 @@ export class LogManager {
   }
 
   listTopics(): string[] {
-    return [...this.#topics.keys()].sort();
+    return [...this.#topics.keys()].filter((name) => !this.#creating.has(name)).sort();
   }
 
   hasTopic(name: string): boolean {
-    return this.#topics.has(name);
+    return this.#topics.has(name) && !this.#creating.has(name);
   }
 
   describeTopic(name: string): TopicDescription {

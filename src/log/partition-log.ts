@@ -13,8 +13,8 @@ import type { Storage } from "../storage/index.ts";
 import type { BatchInfo } from "./batch-scan.ts";
 import { compactSegment, keyOf } from "./compaction.ts";
 import type { LogConfig } from "./config.ts";
-import { OffsetOutOfRangeError } from "./errors.ts";
-import { LogSegment, parseSegmentFileName, type SegmentRecovery } from "./segment.ts";
+import { LogOfflineError, OffsetOutOfRangeError } from "./errors.ts";
+import { LogSegment, parseSegmentFileName, type SegmentDescription, type SegmentRecovery } from "./segment.ts";
 
 /** What an append did: Kafka's ProduceResponse fields for one partition. */
 export interface AppendInfo {
@@ -99,6 +99,8 @@ export class PartitionLog {
   #unflushedRecords = 0;
   readonly #queue = new OperationQueue();
   #closed = false;
+  /** Set when an fsync failed: from then on nothing unsynced can be vouched for. */
+  #offline: LogOfflineError | null = null;
 
   private constructor(
     private readonly options: PartitionLogOptions,
@@ -194,14 +196,27 @@ export class PartitionLog {
     return this.#segments.map((s) => s.baseOffset);
   }
 
+  /** Every segment, oldest first, with its index entries. */
+  describeSegments(): SegmentDescription[] {
+    return this.#segments.map((s) => s.describe());
+  }
+
   get #active(): LogSegment {
     return this.#segments[this.#segments.length - 1]!;
+  }
+
+  /** The failed fsync that took this log offline, or null while it serves. */
+  get offline(): LogOfflineError | null {
+    return this.#offline;
   }
 
   /** Runs mutations one at a time, in call order. */
   #exclusive<T>(run: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new Error(`log ${this.topicPartition} is closed`));
-    return this.#queue.run(run);
+    return this.#queue.run(() => {
+      if (this.#offline !== null) throw this.#offline;
+      return run();
+    });
   }
 
   /**
@@ -295,7 +310,7 @@ export class PartitionLog {
   async #roll(nowMs: number): Promise<void> {
     const { storage, config } = this.options;
     if (this.#active.sizeInBytes === 0) return;
-    await this.#active.flush();
+    await this.#syncActive();
     const segment = await LogSegment.open(storage, this.topicPartition, this.logEndOffset, config, nowMs);
     await segment.load();
     this.#segments.push(segment);
@@ -307,9 +322,20 @@ export class PartitionLog {
   }
 
   async #flush(): Promise<void> {
-    await this.#active.flush();
+    await this.#syncActive();
     this.#recoveryPoint = this.logEndOffset;
     this.#unflushedRecords = 0;
+  }
+
+  /** Syncs the active segment; if that fails, the log goes offline. */
+  async #syncActive(): Promise<void> {
+    try {
+      await this.#active.flush();
+    } catch (error) {
+      // A retried fsync may succeed without the pages the failed one lost: never try again on this log.
+      this.#offline = new LogOfflineError(this.topicPartition, error);
+      throw this.#offline;
+    }
   }
 
   #checkOffset(offset: number): void {
@@ -323,6 +349,8 @@ export class PartitionLog {
    * maxBytes). Throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
    */
   async read(offset: number, options: ReadOptions = {}): Promise<LogReadResult> {
+    // Readers must not see bytes that a restart may not bring back.
+    if (this.#offline !== null) throw this.#offline;
     this.#checkOffset(offset);
     const maxBytes = options.maxBytes ?? DEFAULT_READ_BYTES;
     const maxOffset = Math.min(options.maxOffset ?? this.highWatermark, this.highWatermark);

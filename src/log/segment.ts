@@ -34,6 +34,18 @@ export interface SegmentRecovery {
   readonly error: CorruptRecordError | null;
 }
 
+/** A segment as `describe()` reports it: relative offsets are offset - baseOffset, as in the index files. */
+export interface SegmentDescription {
+  readonly baseOffset: number;
+  /** Offset after the segment's last record (baseOffset when empty). */
+  readonly nextOffset: number;
+  readonly sizeInBytes: number;
+  /** The .log, .index and .timeindex file names. */
+  readonly fileNames: readonly string[];
+  readonly offsetIndex: readonly { readonly relativeOffset: number; readonly position: number }[];
+  readonly timeIndex: readonly { readonly timestamp: number; readonly relativeOffset: number }[];
+}
+
 export class LogSegment {
   /** Offset after the last record in the segment (baseOffset when empty). */
   nextOffset: number;
@@ -78,6 +90,17 @@ export class LogSegment {
 
   get fileNames(): string[] {
     return [this.log.name, this.indexFile.name, this.timeIndexFile.name];
+  }
+
+  /** What the segment holds now: its files, offsets and every index entry (for tools that show a log). */
+  describe(): SegmentDescription {
+    const offsetIndex = Array.from({ length: this.offsetIndex.entryCount }, (_, i) => ({
+      relativeOffset: this.offsetIndex.relativeOffsetAt(i), position: this.offsetIndex.positionAt(i),
+    }));
+    const timeIndex = Array.from({ length: this.timeIndex.entryCount }, (_, i) => ({
+      timestamp: this.timeIndex.timestampAt(i), relativeOffset: this.timeIndex.relativeOffsetAt(i),
+    }));
+    return { baseOffset: this.baseOffset, nextOffset: this.nextOffset, sizeInBytes: this.log.size, fileNames: this.fileNames, offsetIndex, timeIndex };
   }
 
   /** Kafka's roll conditions for appending `batchBytes` more bytes ending at `lastOffset`. */

@@ -13,7 +13,7 @@ const deno = join(root, "node_modules", ".bin", "deno");
 
 function run(runtime: "node" | "deno", args: string[], input = "") {
   const [command, prefix] = runtime === "node"
-    ? [process.execPath, [join(root, "dist", "cli", "main.js")]]
+    ? [process.execPath, [join(root, "dist", "src", "cli", "main.js")]]
     : [deno, ["run", "--allow-all", "--config", join(root, "deno.json"), join(root, "src", "cli", "main.ts")]];
   const result = spawnSync(command, [...prefix, ...args], {
     input,
@@ -44,7 +44,7 @@ it("standard input keeps lines that arrive before the reader starts, in Node and
      for await (const line of lines) out.push(line);
      console.log(JSON.stringify(out));`;
   const env = { ...process.env, DENO_DIR: join(root, ".cache", "deno"), DENO_NO_UPDATE_CHECK: "1" };
-  const node = spawnSync(process.execPath, ["--input-type=module", "-e", script(join(root, "dist", "cli", "platform.js"))], { input: "a\nb\nc\n", encoding: "utf8" });
+  const node = spawnSync(process.execPath, ["--input-type=module", "-e", script(join(root, "dist", "src", "cli", "platform.js"))], { input: "a\nb\nc\n", encoding: "utf8" });
   expect(node.stdout.trim()).toBe('["a","b","c"]');
   const denoRun = spawnSync(deno, ["eval", "--config", join(root, "deno.json"), script(join(root, "src", "cli", "platform.ts"))], { input: "a\nb\nc\n", encoding: "utf8", env });
   expect(denoRun.stdout.trim()).toBe('["a","b","c"]');

@@ -11,10 +11,11 @@ import { consistentPartition, murmur2Partition } from "../../src/index.ts";
 import { fromHex } from "../support/hex.ts";
 import vectors from "../vectors/record-batches.json" with { type: "json" };
 
-const cli = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+// The installed `loglab` command (package.json bin): src/cli plus `loglab sim`.
+const cli = fileURLToPath(new URL("../../dist/sim/cli.js", import.meta.url));
 
 function loglab(args: string[], input = "") {
-  if (!existsSync(cli)) throw new Error("dist/cli/main.js is missing: run `npm run build` first");
+  if (!existsSync(cli)) throw new Error("dist/sim/cli.js is missing: run `npm run build` first");
   const result = spawnSync(process.execPath, [cli, ...args], { input, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -174,5 +175,23 @@ describe("the talk's document log through the CLI", () => {
     expect(consume()).toEqual([[2, "bar", '{"op":"create","data":"…"}'], [3, "foo", null]]);
     expect(loglab(["cleanup", "--data-dir", dir]).stdout).toBe("documents-0: compacted 2 records to 1 (1 tombstones removed)\n");
     expect(consume()).toEqual([[2, "bar", '{"op":"create","data":"…"}']]);
+  });
+});
+
+describe("loglab sim", () => {
+  it("runs a simulator scenario and prints each configuration's verdict", () => {
+    const { status, stdout } = loglab(["sim", "two-generals", "--seed", "1"]);
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/two-generals \(seed 1\), with idempotence: no violation/);
+    expect(stdout).toMatch(/two-generals \(seed 1\), without idempotence: \d+ violation\(s\) — no guarantee promised/);
+  });
+
+  it("exits 2 on a malformed schedule file, and the help lists the sim command", () => {
+    const file = join(folder(), "schedule.json");
+    writeFileSync(file, `{"fsync": {"probability": -1}}`);
+    const bad = loglab(["sim", "fsync-failure", "--schedule", file]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/schedule\.fsync\.probability: expected a probability from 0 to 1, got -1/);
+    expect(loglab(["help"]).stdout).toMatch(/loglab sim NAME\|all --seed N/);
   });
 });

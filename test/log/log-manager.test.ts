@@ -13,6 +13,18 @@ import { readAll, records } from "./helpers.ts";
 const open = (storage: MemoryStorage) => LogManager.open({ storage, clock: new ManualClock(1_700_000_000_000) });
 
 describe("LogManager", () => {
+  it("shows a new topic only once all its partitions are open, and refuses a second creation meanwhile", async () => {
+    const manager = await open(new MemoryStorage());
+    const creating = manager.createTopic("orders", 3);
+    expect(manager.hasTopic("orders")).toBe(false);
+    expect(manager.listTopics()).not.toContain("orders");
+    await expect(manager.createTopic("orders", 3)).rejects.toThrow(TopicExistsError);
+    await creating;
+    expect(manager.hasTopic("orders")).toBe(true);
+    expect(manager.listTopics()).toContain("orders");
+    expect([0, 1, 2].map((p) => manager.log("orders", p).topicPartition)).toEqual(["orders-0", "orders-1", "orders-2"]);
+  });
+
   it("creates topics with partitions and configs, and finds them again after a restart", async () => {
     const storage = new MemoryStorage();
     const manager = await open(storage);

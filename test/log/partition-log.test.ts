@@ -133,3 +133,24 @@ describe("PartitionLog segments and indexes", () => {
     expect(await log.offsetForTimestamp(1391)).toBeNull();
   });
 });
+
+describe("PartitionLog.describeSegments", () => {
+  it("reports each segment's offsets and the index entries pointing at its batches", async () => {
+    const { log } = await openLog({ "index.interval.bytes": "1" });
+    const sizes: number[] = [];
+    for (const values of [["a", "b"], ["c"], ["d", "e", "f"]]) {
+      const batch = encodeBatch({ baseTimestamp: 1_700_000_000_000 + sizes.length, records: records(...values) });
+      sizes.push(batch.length);
+      await log.append(batch);
+    }
+    const [segment, ...others] = log.describeSegments();
+    expect(others).toEqual([]);
+    expect(segment).toMatchObject({ baseOffset: 0, nextOffset: 6, sizeInBytes: sizes[0]! + sizes[1]! + sizes[2]! });
+    expect(segment!.fileNames).toEqual(["orders-0/00000000000000000000.log", "orders-0/00000000000000000000.index", "orders-0/00000000000000000000.timeindex"]);
+    // Like Kafka, no entry for the batch at position 0; then one per batch, keyed by its last offset.
+    expect(segment!.offsetIndex).toEqual([{ relativeOffset: 2, position: sizes[0] }, { relativeOffset: 5, position: sizes[0]! + sizes[1]! }]);
+    expect(segment!.timeIndex.map((e) => e.relativeOffset)).toEqual([2, 5]);
+    await log.roll();
+    expect(log.describeSegments().map((s) => [s.baseOffset, s.nextOffset])).toEqual([[0, 6], [6, 6]]);
+  });
+});

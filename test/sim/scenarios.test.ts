@@ -35,3 +35,56 @@ describe("crash-unsynced-tail", () => {
     expect(seedsWithLoss).toBeGreaterThan(4);
   });
 });
+
+describe("fsync-failure", () => {
+  it("shows the failed fsync in the trace and never loses an acknowledged write; retries without idempotence may repeat one", async () => {
+    const { runFsyncFailure } = await import("../../sim/scenarios/fsync-failure.ts");
+    let seedsWithRepeats = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      for (const idempotent of [false, true]) {
+        const run = await runFsyncFailure(seed, idempotent);
+        expect(run.violations, `seed ${seed}, ${run.label}`).toEqual([]);
+        expect(run.trace.filter((e) => e.kind === "fsync failed"), `seed ${seed}`).toHaveLength(1);
+        expect(run.trace.some((e) => e.kind === "halt"), `seed ${seed}`).toBe(true);
+        if (!idempotent && run.notes.some((n) => /in the log 2 times/.test(n))) seedsWithRepeats++;
+      }
+    }
+    expect(seedsWithRepeats).toBeGreaterThan(0);
+  });
+
+  it("after a power loss the bytes the failed fsync covered are gone, and the retry puts the value back", async () => {
+    const { runFsyncFailure } = await import("../../sim/scenarios/fsync-failure.ts");
+    const run = await runFsyncFailure(2, true, { fsync: { atSyncs: [5] }, broker: { powerLoss: true, restartAfterMs: 300 } });
+    expect(run.violations).toEqual([]);
+    expect(run.trace.some((e) => e.kind === "disk" && /after the failed fsync are gone/.test(e.detail ?? ""))).toBe(true);
+    expect(run.history.filter((e) => e.type === "ok")).toHaveLength(20);
+  });
+});
+
+describe("consumer-crash", () => {
+  it("keeps what each loop promises while a group member dies and a new one rejoins, and shows what it allows", async () => {
+    const { LOOPS, runConsumerCrash } = await import("../../sim/scenarios/consumer-crash.ts");
+    const allowed = new Map<string, string>();
+    for (let seed = 1; seed <= 6; seed++) {
+      for (const loop of LOOPS) {
+        const run = await runConsumerCrash(seed, loop);
+        if (run.promised) expect(run.violations, `seed ${seed}, ${run.label}`).toEqual([]);
+        expect(run.trace.some((e) => e.kind === "crash" && e.from === "consumer-1")).toBe(true);
+        allowed.set(loop.guarantee, `${allowed.get(loop.guarantee) ?? ""}\n${run.notes.join("\n")}`);
+      }
+    }
+    expect(allowed.get("at-most-once")).toMatch(/never delivered|processing short/);
+    expect(allowed.get("at-most-once")).not.toMatch(/delivered to the processing step \d+ times/);
+    expect(allowed.get("at-least-once")).toMatch(/delivered to the processing step 2 times/);
+    expect(allowed.get("at-least-once")).not.toMatch(/never delivered|processing short/);
+  });
+});
+
+describe("partition-heal", () => {
+  it("duplicates records through a healed partition without idempotence, and never with it", async () => {
+    const [plain, idempotent] = await SCENARIOS["partition-heal"]!.run(1);
+    expect(idempotent!.violations).toEqual([]);
+    expect(plain!.violations.join("\n")).toMatch(/is in the log \d+ times/);
+    expect(plain!.trace.map((e) => e.kind)).toEqual(expect.arrayContaining(["partitioned", "healed", "held back"]));
+  });
+});

@@ -1,0 +1,105 @@
+// The simulator's command line, `NAME|all --seed N [--schedule FILE] [--trace FILE]`,
+// shared by `npm run sim` and `loglab sim`: runs a scenario (or all of them),
+// prints each run's verdict and what the checker found, and returns the exit
+// code: 0 when every promised guarantee held, 1 when one broke, 2 for a usage
+// or schedule error.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { parseSchedule, type Schedule, ScheduleError } from "./schedule.ts";
+import { type RunResult, SCENARIOS } from "./scenarios/index.ts";
+
+/** Where the command writes: stdout and stderr lines, replaceable in tests. */
+export interface CommandOutput {
+  line(text: string): void;
+  error(text: string): void;
+}
+
+const consoleOutput: CommandOutput = { line: (text) => console.log(text), error: (text) => console.error(text) };
+
+class UsageProblem extends Error {}
+
+function parse(argv: readonly string[]): { requested: string; names: string[]; seed: number; schedule: Schedule; scheduleFile?: string; traceFile?: string } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv], allowPositionals: true,
+      options: { seed: { type: "string", default: "1" }, trace: { type: "string" }, schedule: { type: "string" } },
+    });
+  } catch (error) {
+    throw new UsageProblem((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [requested] = positionals;
+  if (requested === undefined) throw new UsageProblem("which scenario?");
+  if (requested !== "all" && SCENARIOS[requested] === undefined) throw new UsageProblem(`unknown scenario "${requested}"`);
+  if (!/^\d+$/.test(values.seed!)) throw new UsageProblem(`--seed must be a non-negative integer, got "${values.seed}"`);
+  let schedule: Schedule = {};
+  if (values.schedule !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(values.schedule, "utf8");
+    } catch (error) {
+      throw new ScheduleError(`cannot read the schedule file ${values.schedule}: ${(error as Error).message}`);
+    }
+    schedule = parseSchedule(text);
+  }
+  return {
+    requested,
+    names: requested === "all" ? Object.keys(SCENARIOS) : [requested],
+    seed: Number(values.seed),
+    schedule,
+    ...(values.schedule === undefined ? {} : { scheduleFile: values.schedule }),
+    ...(values.trace === undefined ? {} : { traceFile: values.trace }),
+  };
+}
+
+function usage(invokedAs: string): string {
+  return `Usage: ${invokedAs} NAME|all --seed N [--schedule FILE] [--trace FILE]\nScenarios:\n` +
+    Object.entries(SCENARIOS).map(([name, s]) => `  ${name.padEnd(20)} ${s.teaches}`).join("\n");
+}
+
+/** Runs the command; `invokedAs` is how the user called it, for the usage text and the replay line. */
+export async function simCommand(argv: readonly string[], invokedAs = "npm run sim --", out: CommandOutput = consoleOutput): Promise<number> {
+  let options: ReturnType<typeof parse>;
+  try {
+    options = parse(argv);
+  } catch (error) {
+    if (error instanceof ScheduleError) {
+      out.error(`schedule error: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof UsageProblem) {
+      out.error(`${error.message}\n\n${usage(invokedAs)}`);
+      return 2;
+    }
+    throw error;
+  }
+  const { requested, names, seed, schedule, scheduleFile, traceFile } = options;
+  const runs: RunResult[] = [];
+  let broken = false;
+  for (const name of names) {
+    const scenario = SCENARIOS[name]!;
+    const ignored = Object.keys(schedule).filter((section) => !(scenario.uses as readonly string[]).includes(section));
+    if (ignored.length > 0) out.line(`${name}: the schedule's ${ignored.join(", ")} do(es) not apply to this scenario and is ignored`);
+    const found = await scenario.run(seed, schedule);
+    runs.push(...found);
+    for (const run of found) {
+      const holds = run.violations.length === 0 ? "no violation" : `${run.violations.length} violation(s)`;
+      out.line(`${name} (seed ${seed}), ${run.label}: ${holds}${run.promised ? " — its guarantee promises none" : " — no guarantee promised"}`);
+      for (const line of run.violations.slice(0, 10)) out.line(`  ${line}`);
+      for (const line of run.notes.slice(0, 10)) out.line(`  (allowed) ${line}`);
+      if (run.promised && run.violations.length > 0) broken = true;
+    }
+  }
+  if (traceFile !== undefined) {
+    writeFileSync(traceFile, JSON.stringify(runs, null, 2));
+    out.line(`trace written to ${traceFile}`);
+  }
+  if (broken) {
+    const replay = `${invokedAs} ${requested} --seed ${seed}${scheduleFile === undefined ? "" : ` --schedule ${scheduleFile}`}`;
+    out.line(`a promised guarantee was broken; replay with: ${replay}`);
+    return 1;
+  }
+  return 0;
+}

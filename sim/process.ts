@@ -1,0 +1,50 @@
+// A simulated client process: its timers run on the world's clock until it
+// dies. A crash is abrupt: pending timers never fire (no heartbeat, no
+// auto-commit, no leave-group), and its links, severed as crash-lab's are,
+// carry nothing more either way.
+
+import { crashable } from "../src/examples/crash-lab.ts";
+import type { BrokerTransport, Scheduler, Timer } from "../src/index.ts";
+import type { World } from "./world.ts";
+
+export class SimulatedProcess {
+  readonly scheduler: Scheduler;
+  #alive = true;
+  readonly #timers = new Set<Timer>();
+  readonly #links: (() => void)[] = [];
+
+  constructor(private readonly world: World, readonly name: string) {
+    this.scheduler = {
+      nowMs: () => world.nowMs,
+      setTimer: (delayMs, callback) => {
+        const timer = world.scheduler.setTimer(delayMs, () => {
+          this.#timers.delete(timer);
+          if (this.#alive) callback();
+        });
+        this.#timers.add(timer);
+        return { cancel: () => { timer.cancel(); this.#timers.delete(timer); } };
+      },
+    };
+  }
+
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  /** The process's end of `transport`: it dies with the process. */
+  connect(transport: BrokerTransport): BrokerTransport {
+    const link = crashable(transport);
+    this.#links.push(() => link.crash());
+    return link;
+  }
+
+  /** Kills the process where it stands. */
+  crash(): void {
+    if (!this.#alive) return;
+    this.#alive = false;
+    this.world.record({ kind: "crash", from: this.name, detail: `${this.#timers.size} timer(s) dropped, no leave-group` });
+    for (const timer of this.#timers) timer.cancel();
+    this.#timers.clear();
+    for (const sever of this.#links) sever();
+  }
+}

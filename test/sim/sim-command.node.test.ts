@@ -1,0 +1,52 @@
+// The simulator's command: a schedule file that is not right ends with exit
+// code 2 and a message naming the problem and the valid keys; a good one is
+// applied, and "all" keeps every promised guarantee.
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { simCommand } from "../../sim/command.ts";
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const code = await simCommand(argv, "loglab sim", { line: (t) => lines.push(t), error: (t) => errors.push(t) });
+  return { code, out: lines.join("\n"), err: errors.join("\n") };
+}
+
+const scheduleFile = (text: string) => {
+  const file = join(mkdtempSync(join(tmpdir(), "loglab-schedule-")), "schedule.json");
+  writeFileSync(file, text);
+  return file;
+};
+
+describe("sim --schedule", () => {
+  it("exits 2 on a malformed schedule, naming the key and listing the valid ones", async () => {
+    const { code, err } = await run(["two-generals", "--seed", "1", "--schedule", scheduleFile(`{"links": {"producer": {"loseAnswer": 2}}}`)]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/^schedule error: schedule\.links\.producer\.loseAnswer: expected a probability from 0 to 1, got 2/);
+    expect(err).toMatch(/fsync: \{…\} — fsync failures of the broker's disk/);
+  });
+
+  it("exits 2 when the file is not JSON or cannot be read", async () => {
+    expect((await run(["two-generals", "--schedule", scheduleFile("not json")])).err).toMatch(/not valid JSON/);
+    const missing = await run(["two-generals", "--schedule", "/nonexistent/schedule.json"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/cannot read the schedule file \/nonexistent\/schedule\.json/);
+  });
+
+  it("applies a good schedule and says which of its sections a scenario ignores", async () => {
+    const file = scheduleFile(`{"fsync": {"atSyncs": [4]}, "consumer": {"crashAtMs": 500}}`);
+    const { code, out } = await run(["fsync-failure", "--seed", "3", "--schedule", file]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/fsync-failure: the schedule's consumer do\(es\) not apply/);
+    expect(out).toMatch(/1 fsync\(s\) failed/);
+  });
+
+  it("exits 2 on an unknown scenario and lists the scenarios", async () => {
+    const { code, err } = await run(["no-such"]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/unknown scenario "no-such"[\s\S]*Usage: loglab sim NAME\|all[\s\S]*fsync-failure/);
+  });
+});

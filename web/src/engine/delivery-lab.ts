@@ -1,0 +1,127 @@
+// The delivery lab's four consumer loops: the talk's basic, at-most-once and
+// at-least-once loops and the exactly-once transactional loop, each with the
+// code it runs (lines tagged by the step they report) and a way to run it
+// for real — over a fresh simulated broker, crashed after any step, then
+// restarted — which says how often each record was processed.
+
+import { type CrashLabResult, crashLab, exactlyOnceLab } from "../../../src/examples/crash-lab.ts";
+import {
+  atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, MANUAL_STORE_CONFIG,
+} from "../../../src/examples/talk.ts";
+
+export type { CrashLabResult } from "../../../src/examples/crash-lab.ts";
+
+export interface CodeLine {
+  readonly text: string;
+  /** The step this line reports when it has run. */
+  readonly step?: string;
+}
+
+export interface DeliveryLoop {
+  readonly id: string;
+  readonly title: string;
+  /** What the loop promises, in the talk's words. */
+  readonly promise: string;
+  readonly code: readonly CodeLine[];
+  /** Runs the loop over five records, crashing after step `crashAt` (null: never) and restarting. */
+  run(crashAt: number | null): Promise<CrashLabResult>;
+}
+
+export const RECORDS = 5;
+
+export const DELIVERY_LOOPS: readonly DeliveryLoop[] = [
+  {
+    id: "basic",
+    title: "Basic consumer",
+    promise: "neither: auto-commit every 100 ms of what poll() handed out",
+    code: [
+      { text: "// enable.auto.commit=true, auto.commit.interval.ms=100" },
+      { text: "for (;;) {" },
+      { text: "  const records = await consumer.poll(1000);", step: "polled" },
+      { text: "  for (const record of records) {" },
+      { text: "    await process(record);      // do_something($msg)", step: "processed" },
+      { text: "  }" },
+      { text: "}" },
+    ],
+    run: (crashAt) => crashLab(basicConsumerLoop, BASIC_CONSUMER_CONFIG, crashAt, { records: RECORDS }),
+  },
+  {
+    id: "amo",
+    title: "At most once",
+    promise: "store the offset, then process: never twice, maybe never",
+    code: [
+      { text: "// enable.auto.commit=false" },
+      { text: "for (;;) {" },
+      { text: "  const records = await consumer.poll(1000);", step: "polled" },
+      { text: "  for (const record of records) {" },
+      { text: "    await commit(record.offset + 1); // offsetStore()", step: "stored" },
+      { text: "    await process(record);", step: "processed" },
+      { text: "  }" },
+      { text: "}" },
+    ],
+    run: (crashAt) => crashLab(atMostOnceLoop, MANUAL_STORE_CONFIG, crashAt, { records: RECORDS }),
+  },
+  {
+    id: "alo",
+    title: "At least once",
+    promise: "process, then store the offset: never lost, maybe twice",
+    code: [
+      { text: "// enable.auto.commit=false" },
+      { text: "for (;;) {" },
+      { text: "  const records = await consumer.poll(1000);", step: "polled" },
+      { text: "  for (const record of records) {" },
+      { text: "    await process(record);", step: "processed" },
+      { text: "    await commit(record.offset + 1); // offsetStore()", step: "stored" },
+      { text: "  }" },
+      { text: "}" },
+    ],
+    run: (crashAt) => crashLab(atLeastOnceLoop, MANUAL_STORE_CONFIG, crashAt, { records: RECORDS }),
+  },
+  {
+    id: "eos",
+    title: "Exactly once",
+    promise: "output and offsets in one transaction, read_committed: once",
+    code: [
+      { text: "// isolation.level=read_committed, transactional.id set" },
+      { text: "for (;;) {" },
+      { text: "  const records = await consumer.poll(1000);", step: "polled" },
+      { text: "  const txn = await producer.transaction();" },
+      { text: "  for (const record of records) {" },
+      { text: "    await txn.send(transform(record));", step: "sent" },
+      { text: "  }" },
+      { text: "  await txn.sendOffsets(next offset);", step: "offsets-sent" },
+      { text: "  await txn.commit();", step: "committed" },
+      { text: "}" },
+    ],
+    run: (crashAt) => exactlyOnceLab(crashAt, { records: RECORDS }),
+  },
+];
+
+export interface Tally {
+  readonly lost: readonly number[];
+  readonly duplicated: readonly number[];
+  readonly once: readonly number[];
+}
+
+export function tally(processed: readonly number[]): Tally {
+  const at = (test: (count: number) => boolean) => processed.flatMap((count, offset) => (test(count) ? [offset] : []));
+  return { lost: at((c) => c === 0), duplicated: at((c) => c > 1), once: at((c) => c === 1) };
+}
+
+/** Why the crash after `step` had the effect it had, in a sentence per record that was not processed exactly once. */
+export function explain(loop: DeliveryLoop, result: CrashLabResult): string[] {
+  const { lost, duplicated } = tally(result.processed);
+  const reasons = [
+    ...lost.map((offset) => loop.id === "basic"
+      ? `record ${offset} was handed out by poll() and auto-committed before it was processed; after the crash the new consumer started past it, so no one ever processed it.`
+      : `record ${offset}'s offset was stored before it was processed; after the crash the new consumer started past it, so no one ever processed it.`),
+    ...duplicated.map((offset) => loop.id === "basic"
+      ? `record ${offset} was processed, but the crash came before the next auto-commit; the new consumer started from the last commit and processed it again.`
+      : `record ${offset} was processed, but the crash came before its offset was stored; the new consumer started from the stored offset and processed it again.`),
+  ];
+  if (reasons.length > 0) return reasons;
+  if (loop.id === "eos") {
+    return ["Whatever the transaction had written before the crash was aborted when the new process started with the same transactional.id, and read_committed readers never see aborted records; its offsets were not committed either, so the new process redid the same records in a transaction that committed."];
+  }
+  return ["This crash point happened to fall where stored offset and processing agree; try another step."];
+}

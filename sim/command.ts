@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseSchedule, type Schedule, ScheduleError } from "./schedule.ts";
 import { type RunResult, SCENARIOS } from "./scenarios/index.ts";
+import { timeline, type TimelineDetail } from "./timeline.ts";
 
 /** Where the command writes: stdout and stderr lines, replaceable in tests. */
 export interface CommandOutput {
@@ -19,12 +20,26 @@ const consoleOutput: CommandOutput = { line: (text) => console.log(text), error:
 
 class UsageProblem extends Error {}
 
-function parse(argv: readonly string[]): { requested: string; names: string[]; seed: number; schedule: Schedule; scheduleFile?: string; traceFile?: string } {
+interface CommandOptions {
+  readonly requested: string;
+  readonly names: string[];
+  readonly seed: number;
+  readonly schedule: Schedule;
+  readonly scheduleFile?: string;
+  readonly traceFile?: string;
+  readonly timeline: TimelineDetail | "none";
+}
+
+const TIMELINE_CHOICES = ["faults", "all", "none"] as const;
+
+function parse(argv: readonly string[]): CommandOptions {
   let parsed;
   try {
     parsed = parseArgs({
       args: [...argv], allowPositionals: true,
-      options: { seed: { type: "string", default: "1" }, trace: { type: "string" }, schedule: { type: "string" } },
+      options: {
+        seed: { type: "string", default: "1" }, trace: { type: "string" }, schedule: { type: "string" }, timeline: { type: "string", default: "faults" },
+      },
     });
   } catch (error) {
     throw new UsageProblem((error as Error).message);
@@ -34,6 +49,8 @@ function parse(argv: readonly string[]): { requested: string; names: string[]; s
   if (requested === undefined) throw new UsageProblem("which scenario?");
   if (requested !== "all" && SCENARIOS[requested] === undefined) throw new UsageProblem(`unknown scenario "${requested}"`);
   if (!/^\d+$/.test(values.seed!)) throw new UsageProblem(`--seed must be a non-negative integer, got "${values.seed}"`);
+  const timelineChoice = TIMELINE_CHOICES.find((choice) => choice === values.timeline);
+  if (timelineChoice === undefined) throw new UsageProblem(`--timeline must be one of ${TIMELINE_CHOICES.join(", ")}, got "${values.timeline}"`);
   let schedule: Schedule = {};
   if (values.schedule !== undefined) {
     let text: string;
@@ -49,14 +66,22 @@ function parse(argv: readonly string[]): { requested: string; names: string[]; s
     names: requested === "all" ? Object.keys(SCENARIOS) : [requested],
     seed: Number(values.seed),
     schedule,
+    timeline: timelineChoice,
     ...(values.schedule === undefined ? {} : { scheduleFile: values.schedule }),
     ...(values.trace === undefined ? {} : { traceFile: values.trace }),
   };
 }
 
 function usage(invokedAs: string): string {
-  return `Usage: ${invokedAs} NAME|all --seed N [--schedule FILE] [--trace FILE]\nScenarios:\n` +
+  return `Usage: ${invokedAs} NAME|all --seed N [--schedule FILE] [--trace FILE] [--timeline faults|all|none]\nScenarios:\n` +
     Object.entries(SCENARIOS).map(([name, s]) => `  ${name.padEnd(20)} ${s.teaches}`).join("\n");
+}
+
+/** One line: did the run keep what its configuration promises? */
+function verdict(run: RunResult): string {
+  const found = run.violations.length === 0 ? "no violation" : `${run.violations.length} violation(s)`;
+  if (!run.promised) return `${found} — this configuration promises nothing here`;
+  return run.violations.length === 0 ? `guarantee held (${found})` : `GUARANTEE BROKEN (${found})`;
 }
 
 /** Runs the command; `invokedAs` is how the user called it, for the usage text and the replay line. */
@@ -76,6 +101,7 @@ export async function simCommand(argv: readonly string[], invokedAs = "npm run s
     throw error;
   }
   const { requested, names, seed, schedule, scheduleFile, traceFile } = options;
+  const timelineDetail = options.timeline;
   const runs: RunResult[] = [];
   let broken = false;
   for (const name of names) {
@@ -85,10 +111,10 @@ export async function simCommand(argv: readonly string[], invokedAs = "npm run s
     const found = await scenario.run(seed, schedule);
     runs.push(...found);
     for (const run of found) {
-      const holds = run.violations.length === 0 ? "no violation" : `${run.violations.length} violation(s)`;
-      out.line(`${name} (seed ${seed}), ${run.label}: ${holds}${run.promised ? " — its guarantee promises none" : " — no guarantee promised"}`);
+      out.line(`${name} (seed ${seed}), ${run.label}: ${verdict(run)}`);
       for (const line of run.violations.slice(0, 10)) out.line(`  ${line}`);
       for (const line of run.notes.slice(0, 10)) out.line(`  (allowed) ${line}`);
+      if (timelineDetail !== "none") for (const line of timeline(run.trace, timelineDetail)) out.line(`  ${line}`);
       if (run.promised && run.violations.length > 0) broken = true;
     }
   }

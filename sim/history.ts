@@ -5,8 +5,12 @@
 
 export type Outcome = "ok" | "fail" | "info";
 
-/** "send": a producer sends a value to the log; "process": a consumer's processing step handles a record. */
-export type Operation = "send" | "process";
+/**
+ * "send": a producer sends a value to the log; "process": a consumer's
+ * processing step handles a record; "commit" / "abort": a producer ends the
+ * transaction its sends named in their detail.
+ */
+export type Operation = "send" | "process" | "commit" | "abort";
 
 export interface HistoryEntry {
   readonly process: string;

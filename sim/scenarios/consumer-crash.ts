@@ -49,17 +49,20 @@ export const LOOPS: readonly LoopUnderTest[] = [
 /** What a record is called in the history: its partition and offset. */
 const recordName = (partition: number, offset: number) => `${TALK_TOPIC}-${partition}@${offset}`;
 
+/** Every record the scenario writes, by its history name: what the processing checker counts. */
+export const CONSUMER_CRASH_RECORDS: readonly string[] = Array.from(
+  { length: PARTITIONS * RECORDS_PER_PARTITION }, (_, i) => recordName(Math.floor(i / RECORDS_PER_PARTITION), i % RECORDS_PER_PARTITION),
+);
+
 export async function runConsumerCrash(seed: number, underTest: LoopUnderTest, schedule: Schedule = {}): Promise<RunResult> {
   const world = new World(seed);
   const broker = await Broker.open({
     storage: new MemoryStorage(), scheduler: world.scheduler, random: world.random, config: { "group.initial.rebalance.delay.ms": "0" },
   });
   await broker.logs.createTopic(TALK_TOPIC, PARTITIONS);
-  const records: string[] = [];
   for (let partition = 0; partition < PARTITIONS; partition++) {
     const batch = encodeBatch({ baseTimestamp: world.nowMs, records: Array.from({ length: RECORDS_PER_PARTITION }, (_, i) => ({ value: `record ${i}` })) });
     await broker.produce({ acks: -1, partitions: [{ topic: TALK_TOPIC, partition, records: batch }] });
-    for (let offset = 0; offset < RECORDS_PER_PARTITION; offset++) records.push(recordName(partition, offset));
   }
   const history = new History(() => world.nowMs);
   // By default the crash falls while the records are being processed (they take about a second).
@@ -105,7 +108,7 @@ export async function runConsumerCrash(seed: number, underTest: LoopUnderTest, s
   });
   await world.scheduler.runUntilSettled(Promise.all([second.done, successor.then((done) => done)]), RUN_MS * 3);
 
-  const verdict = checkProcessing(history.entries, records);
+  const verdict = checkProcessing(history.entries, CONSUMER_CRASH_RECORDS);
   // At-most-once promises no record reaches the processing step twice; at-least-once, that every record's processing completes.
   const { guarantee } = underTest;
   const repeats = verdict.deliveredTwice.map(({ value, times }) => `${value} delivered to the processing step ${times} times`);

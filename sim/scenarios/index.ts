@@ -6,6 +6,7 @@ import { crashUnsyncedTail } from "./crash-unsynced-tail.ts";
 import { atLeastOnce, atMostOnce, autoCommitNeither, exactlyOnce } from "./delivery.ts";
 import { fsyncFailure } from "./fsync-failure.ts";
 import { partitionHeal } from "./partition-heal.ts";
+import { readCommitted } from "./read-committed.ts";
 import { rebalanceStorm } from "./rebalance-storm.ts";
 import type { RunResult } from "./run-result.ts";
 import { twoGenerals } from "./two-generals.ts";
@@ -64,6 +65,11 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     teaches: "consumers joining, stalling and leaving never make two members of one generation own a partition",
     uses: [],
     run: rebalanceStorm,
+  },
+  "read-committed": {
+    teaches: "read_committed readers see every committed transaction and nothing of aborted or abandoned ones; read_uncommitted readers see both",
+    uses: ["links"],
+    run: readCommitted,
   },
   "exactly-once": {
     teaches: "transactions with read_committed put every record in the output exactly once, whatever the crash",

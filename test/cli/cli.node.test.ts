@@ -182,8 +182,8 @@ describe("loglab sim", () => {
   it("runs a simulator scenario and prints each configuration's verdict", () => {
     const { status, stdout } = loglab(["sim", "two-generals", "--seed", "1"]);
     expect(status).toBe(0);
-    expect(stdout).toMatch(/two-generals \(seed 1\), with idempotence: no violation/);
-    expect(stdout).toMatch(/two-generals \(seed 1\), without idempotence: \d+ violation\(s\) — no guarantee promised/);
+    expect(stdout).toMatch(/two-generals \(seed 1\), with idempotence: guarantee held \(no violation\)/);
+    expect(stdout).toMatch(/two-generals \(seed 1\), without idempotence: \d+ violation\(s\) — this configuration promises nothing here/);
   });
 
   it("exits 2 on a malformed schedule file, and the help lists the sim command", () => {

@@ -44,6 +44,20 @@ describe("sim --schedule", () => {
     expect(out).toMatch(/1 fsync\(s\) failed/);
   });
 
+  it("prints each run's faults as a timeline, every event with --timeline all, none with --timeline none", async () => {
+    const faults = await run(["two-generals", "--seed", "1"]);
+    // Lost answers are what the scenario is about: the default timeline lists them and counts the routine traffic.
+    expect(faults.out).toMatch(/^\s+\d+ ms  broker → producer\s+lost produce#\d+ answer$/m);
+    expect(faults.out).toMatch(/\(\d+ routine sends and arrivals not shown\)/);
+    expect(faults.out).not.toMatch(/ send produce#/);
+    const all = await run(["two-generals", "--seed", "1", "--timeline", "all"]);
+    expect(all.out).toMatch(/^\s+0 ms  producer → broker\s+send metadata#1$/m);
+    const none = await run(["two-generals", "--seed", "1", "--timeline", "none"]);
+    expect(none.out).not.toMatch(/ ms  /);
+    const bad = await run(["two-generals", "--timeline", "some"]);
+    expect([bad.code, bad.err.split("\n")[0]]).toEqual([2, `--timeline must be one of faults, all, none, got "some"`]);
+  });
+
   it("exits 2 on an unknown scenario and lists the scenarios", async () => {
     const { code, err } = await run(["no-such"]);
     expect(code).toBe(2);

@@ -1,13 +1,16 @@
 // The teaching app's build: the real loglab engine (src/) and simulator
 // (sim/) bundled for the page, with relative URLs so the built site works
-// from any static host, in a sub-folder, or opened offline from disk.
+// from any static host or sub-folder, and a service worker so it keeps
+// working offline after the first visit.
 
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
+import { offlinePlugin } from "./offline-plugin.ts";
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   base: "./",
+  plugins: [offlinePlugin()],
   oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
   build: {
     outDir: "dist",

@@ -50,6 +50,25 @@ describe("the web app", () => {
     await context.close();
   });
 
+  it("works offline after the first visit: the service worker serves every file and the log still opens", async () => {
+    const { page, context, errors } = await openPage(app);
+    await page.goto(`${app.baseUrl}#/two-generals`);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await context.setOffline(true);
+    await page.reload();
+    await expect.poll(() => page.locator("main h1").innerText()).toBe("The two generals");
+    await page.getByRole("link", { name: "The log" }).click();
+    await page.getByText("In use: IndexedDB").waitFor();
+    // Offline, the search still runs: its worker and fast-check come from the cache too.
+    await page.getByRole("link", { name: "Find a counterexample" }).click();
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByText("Counterexample found").waitFor({ timeout: 30_000 });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("keeps the log in OPFS when chosen, across a reload", async () => {
     const { page, context, errors } = await openPage(app);
     await page.goto(`${app.baseUrl}#/log`);

@@ -7,6 +7,7 @@ import { DeliveryLesson } from "./delivery.tsx";
 import { GroupsLesson } from "./groups.tsx";
 import { LogLesson } from "./log.tsx";
 import { PartitionsLesson } from "./partitions.tsx";
+import { ScenariosLesson } from "./scenarios.tsx";
 import { TwoGeneralsLesson } from "./two-generals.tsx";
 
 export interface Lesson {
@@ -23,4 +24,5 @@ export const LESSONS: readonly Lesson[] = [
   { slug: "delivery", title: "Delivery lab", teaches: "Crash a consumer at any step: what is lost, what is repeated?", view: DeliveryLesson },
   { slug: "two-generals", title: "The two generals", teaches: "A lost acknowledgement plus a retry writes twice — unless the broker can tell.", view: TwoGeneralsLesson },
   { slug: "counterexample", title: "Find a counterexample", teaches: "Let a property search break a weak configuration, then replay it.", view: CounterexampleLesson },
+  { slug: "scenarios", title: "Simulator scenarios", teaches: "Every fault the simulator knows, every guarantee it checks, replayable by seed.", view: ScenariosLesson },
 ];

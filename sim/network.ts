@@ -6,7 +6,7 @@
 // between given virtual times. It is a BrokerTransport, so the real clients
 // run over it unchanged.
 
-import type { Broker, BrokerTransport } from "../src/index.ts";
+import { type Broker, BROKER_REQUESTS, type BrokerTransport } from "../src/index.ts";
 import type { World } from "./world.ts";
 
 /** A span of virtual time (ms since the simulation epoch, as in the trace) when a link is cut. */
@@ -32,12 +32,16 @@ export interface LinkFaults {
   readonly partitions?: readonly PartitionWindow[];
   /** Only these request types suffer the faults (all when absent). */
   readonly only?: readonly (keyof BrokerTransport)[];
+  /**
+   * From this virtual time on (ms since the run began) the random faults
+   * (loss, duplication, reordering) stop: the network heals, so the run can
+   * finish its work — safety is judged under faults, completeness after them.
+   */
+  readonly healAtMs?: number;
 }
 
-export const LINK_METHODS: readonly (keyof BrokerTransport)[] = [
-  "metadata", "initProducerId", "addPartitionsToTxn", "addOffsetsToTxn", "endTxn", "produce", "fetch", "listOffsets",
-  "joinGroup", "syncGroup", "heartbeat", "leaveGroup", "offsetCommit", "offsetFetch",
-];
+/** The request types a link carries (and a schedule's `only` may name). */
+export const LINK_METHODS: readonly (keyof BrokerTransport)[] = BROKER_REQUESTS;
 
 /** Held-back messages wait this long on top of their delay unless the faults say otherwise. */
 const REORDER_DELAY_MS_DEFAULT: readonly [number, number] = [50, 250];
@@ -80,8 +84,9 @@ export function simulatedLink(world: World, target: Broker | (() => Broker), cli
   let sequence = 0;
   const link = {} as Record<string, unknown>;
   for (const method of LINK_METHODS) {
-    const faulty = faults.only === undefined || faults.only.includes(method);
+    const affected = faults.only === undefined || faults.only.includes(method);
     link[method] = async (...args: unknown[]) => {
+      const faulty = affected && world.elapsedMs < (faults.healAtMs ?? Infinity);
       const id = `${method}#${++sequence}`;
       world.record({ kind: "send", from: client, to: "broker", detail: id });
       // A partition drops what is sent into it and what would arrive while it lasts.

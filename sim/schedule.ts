@@ -71,6 +71,7 @@ const LINK_FIELDS: Readonly<Record<keyof LinkFaults, Field>> = {
   delayMs: range,
   reorderDelayMs: range,
   partitions: listOf("[{ startMs, endMs }, …] integer ms", window, "a list of { startMs, endMs } with integer ms and startMs < endMs"),
+  healAtMs: milliseconds,
   only: listOf(`[request type, …] of ${LINK_METHODS.join(", ")}`, (v) => LINK_METHODS.includes(v as keyof BrokerTransport), `a list of request types (${LINK_METHODS.join(", ")})`),
 };
 const FSYNC_FIELDS: Readonly<Record<keyof FsyncFaults, Field>> = {

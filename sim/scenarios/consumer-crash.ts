@@ -28,8 +28,10 @@ const RECORDS_PER_PARTITION = 10;
 const PROCESS_MS = 50;
 /** The processes stop polling this long after the run began: long enough for the group to settle after the crash. */
 const RUN_MS = 30_000;
-/** Settings that make a dead member's session expire within seconds. */
-const GROUP_TIMING: ConsumerConfig = { "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000, "max.poll.interval.ms": 10_000 };
+/** Settings that make a dead member's session expire, and a lost request be given up, within seconds. */
+const GROUP_TIMING: ConsumerConfig = {
+  "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000, "max.poll.interval.ms": 10_000, "request.timeout.ms": 2000,
+};
 /** A loop that failed waits this long before polling again. */
 const ERROR_BACKOFF_MS = 100;
 

@@ -24,6 +24,8 @@ export interface ConsumerConfig {
   readonly "isolation.level"?: IsolationLevel;
   /** How long poll() waits between empty fetches (Kafka's fetch.max.wait.ms plays this part on the broker). */
   readonly "fetch.backoff.ms"?: number;
+  /** How long a request may go unanswered before the consumer gives up on it and retries (JoinGroup waits longer: the rebalance timeout too). */
+  readonly "request.timeout.ms"?: number;
 }
 
 export interface ResolvedConsumerConfig {
@@ -41,6 +43,7 @@ export interface ResolvedConsumerConfig {
   readonly assignor: AssignorName;
   readonly isolationLevel: IsolationLevel;
   readonly fetchBackoffMs: number;
+  readonly requestTimeoutMs: number;
 }
 
 function positive(key: string, value: number | undefined, fallback: number): number {
@@ -74,5 +77,6 @@ export function resolveConsumerConfig(config: ConsumerConfig): ResolvedConsumerC
     assignor,
     isolationLevel: config["isolation.level"] ?? "read_uncommitted",
     fetchBackoffMs: positive("fetch.backoff.ms", config["fetch.backoff.ms"], 100),
+    requestTimeoutMs: positive("request.timeout.ms", config["request.timeout.ms"], 30_000),
   };
 }

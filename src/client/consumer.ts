@@ -13,6 +13,7 @@ import { type ConsumerConfig, type ResolvedConsumerConfig, resolveConsumerConfig
 import { ClientClosedError } from "./errors.ts";
 import { GroupMember } from "./group-member.ts";
 import type { ClientRuntime } from "./producer.ts";
+import { withRequestTimeouts } from "./request-timeout.ts";
 import type { BrokerTransport } from "./transport.ts";
 
 export interface ConsumerRecord {
@@ -43,6 +44,10 @@ export class NoOffsetForPartitionError extends LoglabError {
 }
 
 const tpKey = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
+/** What JoinGroup may take beyond the rebalance timeout before the consumer gives up on it. */
+const JOIN_GRACE_MS = 5_000;
+/** A request that timed out or met a retriable error: poll() tries again next time instead of failing. */
+const retriable = (error: unknown): boolean => error instanceof LoglabError && error.retriable;
 
 export class Consumer {
   readonly config: ResolvedConsumerConfig;
@@ -59,12 +64,17 @@ export class Consumer {
   /** The last error an automatic commit met (it does not throw anywhere). */
   lastAutoCommitError: LoglabError | null = null;
 
+  private readonly transport: BrokerTransport;
+
   constructor(
-    private readonly transport: BrokerTransport,
+    transport: BrokerTransport,
     private readonly runtime: ClientRuntime,
     config: ConsumerConfig = {},
   ) {
     this.config = resolveConsumerConfig(config);
+    // JoinGroup is answered only when the rebalance completes, which may take the rebalance timeout (Java allows it 5 s more).
+    const joinTimeoutMs = Math.max(this.config.requestTimeoutMs, this.config.maxPollIntervalMs + JOIN_GRACE_MS);
+    this.transport = withRequestTimeouts(transport, runtime.scheduler, { timeoutMs: this.config.requestTimeoutMs, overrides: { joinGroup: joinTimeoutMs } });
   }
 
   #requireGroup(what: string): string {
@@ -140,9 +150,12 @@ export class Consumer {
     this.#armPollDeadline();
     const deadline = this.runtime.scheduler.nowMs() + timeoutMs;
     for (;;) {
-      await this.#member?.ensureActive();
-      await this.#initPositions();
-      const records = await this.#fetchOnce();
+      await this.#member?.ensureActive(deadline);
+      const records = await this.#initPositions().then(() => this.#fetchOnce()).catch((error: unknown) => {
+        // A fetch or offset lookup that timed out (or met a retriable error) is tried again, as Kafka's poll does.
+        if (!retriable(error)) throw error;
+        return [];
+      });
       if (this.config.autoOffsetStore) this.storeOffsets(records);
       const now = this.runtime.scheduler.nowMs();
       if (records.length > 0 || now >= deadline) return records;
@@ -198,6 +211,9 @@ export class Consumer {
       isolationLevel: this.config.isolationLevel,
       partitions: targets.map((tp) => ({ ...tp, fetchOffset: this.#positions.get(tpKey(tp))!.offset, maxBytes: this.config.maxPartitionFetchBytes })),
     });
+    // Fail before any position moves, so no partition's records are skipped by an error in another.
+    const fatal = partitions.find((a) => a.error !== null && !(a.error instanceof OffsetOutOfRangeError) && !a.error.retriable);
+    if (fatal !== undefined) throw fatal.error;
     const records: ConsumerRecord[] = [];
     const outOfRange: TopicPartition[] = [];
     for (const answer of partitions) {
@@ -208,7 +224,7 @@ export class Consumer {
         outOfRange.push(answer);
         continue;
       }
-      if (answer.error !== null) throw answer.error;
+      if (answer.error !== null) continue; // retriable (a partition offline, say): fetched again next time
       let next = position.offset;
       // read_committed: skip the batches of transactions that ended in ABORT, as Kafka's fetcher does.
       const aborted = [...answer.abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset);

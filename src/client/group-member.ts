@@ -27,6 +27,8 @@ export interface MembershipListener {
   assigned(partitions: readonly TopicPartition[]): Promise<void>;
 }
 
+/** How long the member waits before retrying a join or sync that timed out. */
+const RETRY_BACKOFF_MS = 100;
 /** Errors after which the member simply joins again. */
 const REJOIN_CODES = new Set(["REBALANCE_IN_PROGRESS", "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID"]);
 const encoder = new TextEncoder();
@@ -62,9 +64,21 @@ export class GroupMember {
     if (resetMemberId) this.memberId = "";
   }
 
-  /** Joins and syncs until the member holds an assignment for the current generation. */
-  async ensureActive(): Promise<void> {
-    while (this.#rejoinNeeded && !this.#stopped) await this.#joinAndSync();
+  /**
+   * Joins and syncs until the member holds an assignment for the current
+   * generation. A request that timed out (or met a retriable error) is
+   * retried until `deadlineMs`; then the member stays unassigned until the next call.
+   */
+  async ensureActive(deadlineMs = Infinity): Promise<void> {
+    while (this.#rejoinNeeded && !this.#stopped) {
+      try {
+        await this.#joinAndSync();
+      } catch (error) {
+        if (!(error instanceof LoglabError && error.retriable)) throw error;
+        if (this.runtime.scheduler.nowMs() >= deadlineMs) return;
+        await new Promise<void>((resolve) => this.runtime.scheduler.setTimer(RETRY_BACKOFF_MS, resolve));
+      }
+    }
   }
 
   async #joinAndSync(): Promise<void> {
@@ -137,7 +151,12 @@ export class GroupMember {
       this.#assigned = [];
       await this.listener.revoked(revoked);
     }
-    if (this.memberId !== "") await this.transport.leaveGroup(this.settings.groupId, this.memberId);
+    if (this.memberId !== "") {
+      // A LeaveGroup that gets no answer still leaves: the session times out on the coordinator.
+      await this.transport.leaveGroup(this.settings.groupId, this.memberId).catch((error: unknown) => {
+        if (!(error instanceof LoglabError && error.retriable)) throw error;
+      });
+    }
     this.memberId = "";
     this.#rejoinNeeded = true;
   }

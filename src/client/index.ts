@@ -13,4 +13,5 @@ export { ClientClosedError, DeliveryTimeoutError, RequestTimedOutError } from ".
 export { type ClientRuntime, Producer, type ProducerMessage, type ProducerRecord, type RecordMetadata, type Transaction } from "./producer.ts";
 export { type ProducerConfig, resolveProducerConfig, type ResolvedProducerConfig } from "./producer-config.ts";
 export { type MessageEndpoint, MessagePortTransport, serveBroker } from "./message-transport.ts";
-export { type BrokerTransport, InProcessTransport } from "./transport.ts";
+export { BROKER_REQUESTS, type BrokerTransport, InProcessTransport } from "./transport.ts";
+export { type RequestTimeouts, withRequestTimeouts } from "./request-timeout.ts";

@@ -19,7 +19,7 @@ import {
 } from "../log/index.ts";
 import { StorageError, StorageQuotaError } from "../storage/index.ts";
 import { ClientClosedError, DeliveryTimeoutError, RequestTimedOutError } from "./errors.ts";
-import type { BrokerTransport } from "./transport.ts";
+import { BROKER_REQUESTS, type BrokerTransport } from "./transport.ts";
 
 /** What both MessagePort and BroadcastChannel offer. */
 export interface MessageEndpoint {
@@ -31,10 +31,7 @@ export interface MessageEndpoint {
 }
 
 type Method = keyof BrokerTransport;
-const METHODS: readonly Method[] = [
-  "metadata", "initProducerId", "addPartitionsToTxn", "addOffsetsToTxn", "endTxn", "produce", "fetch", "listOffsets",
-  "joinGroup", "syncGroup", "heartbeat", "leaveGroup", "offsetCommit", "offsetFetch",
-];
+const METHODS: readonly Method[] = BROKER_REQUESTS;
 
 interface Request {
   readonly loglab: "request";

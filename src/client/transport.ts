@@ -31,6 +31,15 @@ export interface BrokerTransport {
 }
 
 /** A broker in the same process (or page): requests are method calls. */
+/** Every request a BrokerTransport carries: for wrappers that treat them alike (timeouts, crashes, simulated links). */
+export const BROKER_REQUESTS = [
+  "metadata", "initProducerId", "addPartitionsToTxn", "addOffsetsToTxn", "endTxn", "produce", "fetch", "listOffsets",
+  "joinGroup", "syncGroup", "heartbeat", "leaveGroup", "offsetCommit", "offsetFetch",
+] as const satisfies readonly (keyof BrokerTransport)[];
+// A request added to BrokerTransport but not to the list fails to compile here.
+const everyRequestListed: [Exclude<keyof BrokerTransport, (typeof BROKER_REQUESTS)[number]>] extends [never] ? true : never = true;
+void everyRequestListed;
+
 export class InProcessTransport implements BrokerTransport {
   constructor(private readonly broker: Broker) {}
 

@@ -7,7 +7,7 @@
 import { Broker } from "../broker/broker.ts";
 import { Consumer } from "../client/consumer.ts";
 import type { ConsumerConfig } from "../client/consumer-config.ts";
-import { type BrokerTransport, InProcessTransport } from "../client/transport.ts";
+import { BROKER_REQUESTS, type BrokerTransport, InProcessTransport } from "../client/transport.ts";
 import { encodeBatch } from "../format/index.ts";
 import { ManualScheduler, SeededRandom } from "../runtime/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
@@ -46,8 +46,7 @@ export function crashable(inner: BrokerTransport): BrokerTransport & { crash(): 
   let dead = false;
   const never = new Promise<never>(() => {});
   const wrapped = {} as Record<string, unknown>;
-  for (const name of Object.getOwnPropertyNames(InProcessTransport.prototype)) {
-    if (name === "constructor") continue;
+  for (const name of BROKER_REQUESTS) {
     wrapped[name] = (...args: unknown[]) => {
       if (dead) return never;
       const call = (inner as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!.apply(inner, args);

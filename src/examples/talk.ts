@@ -9,10 +9,13 @@
 // before moving on: only then does the crash table of the talk hold.
 
 import type { Consumer, ConsumerRecord } from "../client/consumer.ts";
+import { LoglabError } from "../format/index.ts";
 import type { ConsumerConfig } from "../client/consumer-config.ts";
 import type { Producer, RecordMetadata } from "../client/producer.ts";
 
 export const TALK_TOPIC = "test";
+/** Commit errors that mean the group moved on: the loop stops, and the rejoined consumer starts from the committed offsets. */
+const REJOIN_CODES = new Set(["REBALANCE_IN_PROGRESS", "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID"]);
 export const TALK_GROUP = "myConsumerGroup";
 
 /** What the loops do with a record (the talk's do_something($msg)). */
@@ -54,9 +57,20 @@ export function consumeStart(consumer: Consumer): void {
   consumer.assign([{ topic: TALK_TOPIC, partition: 0 }]);
 }
 
-async function storeOffset(consumer: Consumer, record: ConsumerRecord): Promise<void> {
-  // $topic->offsetStore($msg->partition, $msg->offset): the next offset to read is offset + 1.
-  await consumer.commit([{ topic: record.topic, partition: record.partition, offset: record.offset + 1 }]);
+/**
+ * $topic->offsetStore($msg->partition, $msg->offset): the next offset to read
+ * is offset + 1. True when the broker confirmed it; false when the request
+ * went unanswered (or met another retriable error), so it may or may not
+ * have happened. Anything else (a rebalance took the partition) is thrown.
+ */
+async function storedOrUnknown(consumer: Consumer, record: ConsumerRecord): Promise<boolean> {
+  try {
+    await consumer.commit([{ topic: record.topic, partition: record.partition, offset: record.offset + 1 }]);
+    return true;
+  } catch (error) {
+    if (error instanceof LoglabError && error.retriable && !REJOIN_CODES.has(error.code)) return false;
+    throw error;
+  }
 }
 
 /** BASIC CONSUMER: while (true) { $msg = consume(); do_something($msg); } with auto-commit. */
@@ -77,7 +91,8 @@ export async function atMostOnceLoop(consumer: Consumer, process: Process, step:
     const records = await consumer.poll(1000);
     await step("polled", null);
     for (const record of records) {
-      await storeOffset(consumer, record);
+      // A store whose outcome is unknown may have happened: processing now could process twice, so skip the record.
+      if (!(await storedOrUnknown(consumer, record))) continue;
       await step("stored", record);
       await process(record);
       await step("processed", record);
@@ -93,8 +108,8 @@ export async function atLeastOnceLoop(consumer: Consumer, process: Process, step
     for (const record of records) {
       await process(record);
       await step("processed", record);
-      await storeOffset(consumer, record);
-      await step("stored", record);
+      // A store whose outcome is unknown is covered by the next record's; a crash before that repeats this one, which is allowed.
+      if (await storedOrUnknown(consumer, record)) await step("stored", record);
     }
   }
 }

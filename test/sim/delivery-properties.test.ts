@@ -65,6 +65,39 @@ describe("consumer crashes, over random crash schedules", () => {
   });
 });
 
+describe("consumer crashes over lossy links", () => {
+  /**
+   * A crash schedule plus lost requests and answers on every consumer
+   * process's link until the network heals at 10 s: losses are judged under
+   * the faults, and the run has the rest of its time to finish the work.
+   */
+  const lossySchedules = fc.record({
+    seed: fc.nat({ max: 1000 }),
+    crashAtMs: fc.integer({ min: 0, max: 1500 }),
+    lossPercent: fc.integer({ min: 0, max: 20 }),
+  });
+  const lossyRun = async (guarantee: string, { seed, crashAtMs, lossPercent }: { seed: number; crashAtMs: number; lossPercent: number }) => {
+    const faults = { loseRequest: lossPercent / 100, loseAnswer: lossPercent / 100, delayMs: [5, 30] as [number, number], healAtMs: 10_000 };
+    const run = await runConsumerCrash(seed, loop(guarantee), {
+      consumer: { crashAtMs, restartAfterMs: 500 },
+      links: { "consumer-1": faults, "consumer-2": faults, "consumer-3": faults },
+    });
+    return checkProcessing(run.history, CONSUMER_CRASH_RECORDS);
+  };
+
+  it("at-least-once still never loses a record when fetches, joins, heartbeats and commits go unanswered", async () => {
+    await fc.assert(fc.asyncProperty(lossySchedules, async (schedule) => {
+      expect(lost(await lossyRun("at-least-once", schedule))).toEqual([]);
+    }), { numRuns: 20, seed: 11 });
+  });
+
+  it("at-most-once still never processes a record twice when requests and answers are lost", async () => {
+    await fc.assert(fc.asyncProperty(lossySchedules, async (schedule) => {
+      expect(repeated(await lossyRun("at-most-once", schedule))).toEqual([]);
+    }), { numRuns: 20, seed: 11 });
+  });
+});
+
 describe("exactly once, over random crash points", () => {
   it("every input record appears once in the read_committed output, whatever step the process dies after", async () => {
     await fc.assert(fc.asyncProperty(fc.nat({ max: 1000 }), fc.integer({ min: 1, max: 30 }), async (seed, crashAt) => {

@@ -1,0 +1,37 @@
+// request.timeout.ms for a client: a BrokerTransport whose every request
+// fails with RequestTimedOutError when no answer comes in time. A late answer
+// is dropped, so nothing acts on it; the request may still have been carried
+// out (the two generals), which is why the error is retriable and callers
+// treat its outcome as unknown.
+
+import type { Scheduler } from "../runtime/index.ts";
+import { RequestTimedOutError } from "./errors.ts";
+import { BROKER_REQUESTS, type BrokerTransport } from "./transport.ts";
+
+/** Milliseconds each request may wait; by default `timeoutMs`, per request type where given. */
+export interface RequestTimeouts {
+  readonly timeoutMs: number;
+  readonly overrides?: Partial<Record<keyof BrokerTransport, number>>;
+}
+
+export function withRequestTimeouts(transport: BrokerTransport, scheduler: Scheduler, timeouts: RequestTimeouts): BrokerTransport {
+  const timed = {} as Record<string, unknown>;
+  for (const name of BROKER_REQUESTS) {
+    const method = transport[name] as (...a: unknown[]) => Promise<unknown>;
+    const limitMs = timeouts.overrides?.[name] ?? timeouts.timeoutMs;
+    timed[name] = (...args: unknown[]) => new Promise((resolve, reject) => {
+      const timer = scheduler.setTimer(limitMs, () => reject(new RequestTimedOutError(limitMs, name)));
+      method.apply(transport, args).then(
+        (answer) => {
+          timer.cancel();
+          resolve(answer);
+        },
+        (error: unknown) => {
+          timer.cancel();
+          reject(error);
+        },
+      );
+    });
+  }
+  return timed as unknown as BrokerTransport;
+}

@@ -60,6 +60,8 @@ interface Batch {
   bytes: number;
   readonly createdMs: number;
   lingerTimer: Timer | null;
+  /** The producer id its sequence numbers belong to, once encoded by an idempotent producer. */
+  producerId?: number;
 }
 
 const encoder = new TextEncoder();
@@ -77,6 +79,16 @@ export class Producer {
   readonly #stickyPartition = new Map<string, number>();
   readonly #nextSequence = new Map<string, number>();
   #producerId: Promise<{ producerId: number; producerEpoch: number }> | null = null;
+  /**
+   * Set when a sequenced batch failed: the broker will never see its
+   * sequence numbers, so every later batch of that partition would be out of
+   * order. The producer takes a new producer id (epoch) and restarts its
+   * sequences — at once when idempotent, after the transaction ends when
+   * transactional (KIP-360's recovery, as Kafka's producer does it).
+   */
+  #sequenceBroken = false;
+  /** The producer id batches are being encoded under (null before the first and after a reset). */
+  #currentProducerId: number | null = null;
   readonly #unsettled = new Set<Promise<unknown>>();
   #closed = false;
   /** The open transaction's partitions, each added to it (AddPartitionsToTxn) before its first batch is sent. */
@@ -100,15 +112,20 @@ export class Producer {
     return this.#send(record);
   }
 
-  async #send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    if (this.#closed) throw new ClientClosedError("producer");
-    if (this.#fenced !== null) throw this.#fenced;
-    const partitionCount = await this.#partitionCount(record.topic);
-    const delivered = record.messages.map((message) => this.#append(record.topic, message, partitionCount));
-    const all = Promise.all(delivered);
+  #send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    // Counted as unsettled from the call on, not from when its topic's metadata arrives:
+    // a flush or a transaction's commit called right after send() must wait for it.
+    const all = this.#appendAll(record);
     this.#unsettled.add(all);
     void all.catch(() => undefined).finally(() => this.#unsettled.delete(all));
     return all;
+  }
+
+  async #appendAll(record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (this.#closed) throw new ClientClosedError("producer");
+    if (this.#fenced !== null) throw this.#fenced;
+    const partitionCount = await this.#partitionCount(record.topic);
+    return Promise.all(record.messages.map((message) => this.#append(record.topic, message, partitionCount)));
   }
 
   #partitionCount(topic: string): Promise<number> {
@@ -227,17 +244,27 @@ export class Producer {
     const records = batch.records.map((r) => r.input);
     if (!this.config.idempotent) return encodeBatch({ records });
     const { producerId, producerEpoch } = await this.#initProducerId();
+    this.#currentProducerId = producerId;
     const key = tpKey(batch.topic, batch.partition);
     const transactional = this.config.transactionalId !== null;
     if (transactional) await this.#addToTransaction(batch, producerId, producerEpoch);
     const baseSequence = this.#nextSequence.get(key) ?? 0;
     this.#nextSequence.set(key, (baseSequence + records.length) % 0x8000_0000);
+    batch.producerId = producerId;
     return encodeBatch({ records, producerId, producerEpoch, baseSequence, isTransactional: transactional });
   }
 
   #initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
     this.#producerId ??= this.transport.initProducerId(this.config.transactionalId ?? undefined);
     return this.#producerId;
+  }
+
+  /** Forgets the producer id and every sequence: the next batch starts a fresh sequence under a new id or epoch. */
+  #resetProducerId(): void {
+    this.#producerId = null;
+    this.#currentProducerId = null;
+    this.#nextSequence.clear();
+    this.#sequenceBroken = false;
   }
 
   /** AddPartitionsToTxn, once per partition per transaction. */
@@ -278,6 +305,8 @@ export class Producer {
         await this.#fenceOn(this.transport.endTxn({ ...request, commit: commit && failure === undefined }));
       } finally {
         this.#transaction = null;
+        // The next transaction's InitProducerId bumps the epoch, which restarts the sequences.
+        if (this.#sequenceBroken) this.#resetProducerId();
       }
       if (commit && failure !== undefined) throw failure.reason;
     };
@@ -331,7 +360,15 @@ export class Producer {
 
   #fail(batch: Batch, error: LoglabError): void {
     if (error.code === "INVALID_PRODUCER_EPOCH" || error.code === "INVALID_PRODUCER_ID_MAPPING") this.#fenced ??= error;
+    else if (batch.producerId !== undefined) this.#breakSequence(batch.producerId);
     for (const record of batch.records) record.reject(error);
+  }
+
+  #breakSequence(producerId: number): void {
+    // Only the id still in use: batches of an id already replaced change nothing.
+    if (this.#currentProducerId !== producerId) return;
+    if (this.config.transactionalId === null) this.#resetProducerId();
+    else this.#sequenceBroken = true;
   }
 
   /** Sends every batch now (without waiting for linger.ms) and waits until each is delivered or failed. */

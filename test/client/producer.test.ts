@@ -118,3 +118,41 @@ describe("the two generals", () => {
     expect((await log("t", 0)).values).toEqual(["once"]);
   });
 });
+
+describe("after a batch that never arrived (KIP-360)", () => {
+  it("an idempotent producer takes a new producer id and restarts its sequences, instead of failing every later batch", async () => {
+    const { producer, run, transport, log, broker } = await setup({ "enable.idempotence": true });
+    await run(producer.send({ topic: "t", messages: [{ value: "first", partition: 0 }] }));
+    transport.plan.push(...Array(100).fill("lose-request"));
+    await expect(run(producer.send({ topic: "t", messages: [{ value: "expired", partition: 0 }] }))).rejects.toBeInstanceOf(DeliveryTimeoutError);
+    transport.plan.length = 0;
+    // Without the reset, "after" carries sequence 2 where the broker expects 1: OUT_OF_ORDER_SEQUENCE_NUMBER, forever.
+    const [after] = await run(producer.send({ topic: "t", messages: [{ value: "after", partition: 0 }] }));
+    const [again] = await run(producer.send({ topic: "t", messages: [{ value: "again", partition: 0 }] }));
+    expect([after!.offset, again!.offset]).toEqual([1, 2]);
+    expect((await log("t", 0)).values).toEqual(["first", "after", "again"]);
+    const { partitions: [fetched] } = await broker.fetch({ partitions: [{ topic: "t", partition: 0, fetchOffset: 0 }] });
+    const ids = decodeBatches(fetched!.records).map((b) => [b.producerId, b.baseSequence]);
+    expect(ids[1]![0]).not.toBe(ids[0]![0]);
+    expect(ids.slice(1).map(([, sequence]) => sequence)).toEqual([0, 1]);
+  });
+
+  it("a transactional producer aborts the transaction with the lost batch and commits the next one under a bumped epoch", async () => {
+    const { producer, run, transport, log, broker } = await setup({ "transactional.id": "tx" });
+    const first = await run(producer.transaction());
+    transport.plan.push(...Array(100).fill("lose-request"));
+    const lost = run(first.send({ topic: "t", messages: [{ value: "never", partition: 0 }] })).catch((e: unknown) => e);
+    await expect(run(first.commit())).rejects.toBeInstanceOf(DeliveryTimeoutError);
+    expect(await lost).toBeInstanceOf(DeliveryTimeoutError);
+    transport.plan.length = 0;
+    const second = await run(producer.transaction());
+    await run(second.send({ topic: "t", messages: [{ value: "committed", partition: 0 }] }));
+    await run(second.commit());
+    const committed = async () => {
+      const { partitions: [fetched] } = await broker.fetch({ isolationLevel: "read_committed", partitions: [{ topic: "t", partition: 0, fetchOffset: 0 }] });
+      return decodeBatches(fetched!.records).filter((b) => !b.isControl).map((b) => [b.producerEpoch, new TextDecoder().decode(b.records[0]!.value!)]);
+    };
+    expect(await committed()).toEqual([[1, "committed"]]);
+    expect((await log("t", 0)).values).toContain("committed");
+  });
+});

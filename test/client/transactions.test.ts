@@ -40,6 +40,17 @@ describe("transactions", () => {
     expect(await read("read_committed")).toEqual(["a", "b", "c"]);
   });
 
+  it("commit() waits for sends not yet awaited, even those still learning their topic's partitions", async () => {
+    const { run, producer, read } = await setup();
+    const p = producer("tx-1");
+    const transaction = await run(p.transaction());
+    // The first send to a topic waits for its metadata; commit() is called before that comes back.
+    const sent = transaction.send({ topic: "out", messages: messages("early", "bird") });
+    await run(transaction.commit());
+    expect((await run(sent)).map((m) => m.offset)).toEqual([0, 0]);
+    expect(await read("read_committed")).toEqual(["bird", "early"]);
+  });
+
   it("once aborted, are never seen by read_committed consumers", async () => {
     const { run, producer, read } = await setup();
     const p = producer("tx-1");

@@ -43,6 +43,7 @@ describe("the log lesson", () => {
 
   it("shows every field of a batch's bytes, and compacts the document log to the latest value per key", async () => {
     const { page, context, errors } = await openPage(app);
+    await page.clock.install();
     await page.goto(`${app.baseUrl}#/log`);
     await page.getByText("In use: IndexedDB").waitFor();
     await page.getByRole("button", { name: "Write the talk's document log" }).click();
@@ -60,6 +61,12 @@ describe("the log lesson", () => {
     await expect.poll(() => page.getByTestId("compaction-report").innerText()).toContain("4 records before, 2 after");
     // bar survives, and foo's tombstone lingers until delete.retention.ms has passed.
     await expect.poll(() => page.locator(".log-strip .record").allInnerTexts()).toEqual(["2\nbar\n{\"op\":\"create\",\"data\":\"…\"}", "3\nfoo\ntombstone"]);
+    expect(await page.getByTestId("tombstones").innerText()).toMatch(/^The tombstone for foo \(offset 3\) stays until .*: its delete horizon/);
+    // Past the horizon (delete.retention.ms = 10 s on this topic), the next compaction drops it.
+    await page.clock.fastForward(11_000);
+    await page.getByRole("button", { name: "Compact now" }).click();
+    await expect.poll(() => page.getByTestId("compaction-report").innerText()).toContain("1 tombstone(s) past their delete horizon removed");
+    await expect.poll(() => page.locator(".log-strip .record .key").allInnerTexts()).toEqual(["bar"]);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -191,7 +191,34 @@ function CompactionPanel({ broker, topic, partition }: { broker: Broker; topic: 
           {report.tombstonesRemoved > 0 ? `, ${report.tombstonesRemoved} tombstone(s) past their delete horizon removed` : ""}.
         </p>
       )}
+      <TombstoneHorizons broker={broker} topic={topic} partition={partition} />
       <ErrorMessage error={error} />
     </section>
+  );
+}
+
+/** The tombstones compaction has seen, and when each may go: its batch's delete horizon (attributes bit 6, baseTimestamp). */
+function TombstoneHorizons({ broker, topic, partition }: { broker: Broker; topic: string; partition: number }) {
+  const version = logVersion.value;
+  const { value: tombstones } = useAsync(async () => {
+    const found: { key: string; offset: number; horizonMs: number }[] = [];
+    for await (const { header, bytes } of broker.logs.log(topic, partition).batches()) {
+      if (!header.hasDeleteHorizon) continue;
+      for (const record of decodeBatches(bytes)[0]!.records) {
+        if (record.value === null) found.push({ key: showBytes(record.key), offset: record.offset, horizonMs: header.baseTimestamp });
+      }
+    }
+    return found;
+  }, [broker, topic, partition, version]);
+  if (tombstones === undefined || tombstones.length === 0) return null;
+  return (
+    <ul class="why" data-testid="tombstones">
+      {tombstones.map((t) => (
+        <li key={t.offset}>
+          The tombstone for <code>{t.key}</code> (offset {t.offset}) stays until {new Date(t.horizonMs).toLocaleTimeString()}: its
+          delete horizon, set when compaction first saw it. Compact again after that and it is gone.
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -8,9 +8,10 @@ export type Outcome = "ok" | "fail" | "info";
 /**
  * "send": a producer sends a value to the log; "process": a consumer's
  * processing step handles a record; "commit" / "abort": a producer ends the
- * transaction its sends named in their detail.
+ * transaction its sends named in their detail; "assign": a rebalance handed a
+ * consumer a partition (the value) in a generation (the detail).
  */
-export type Operation = "send" | "process" | "commit" | "abort";
+export type Operation = "send" | "process" | "commit" | "abort" | "assign";
 
 export interface HistoryEntry {
   readonly process: string;
@@ -28,6 +29,11 @@ export class History {
 
   invoke(process: string, op: Operation, value: string): void {
     this.entries.push({ process, type: "invoke", op, value, atMs: this.now() });
+  }
+
+  /** An outcome the process learned without asking: a rebalance's assignment. */
+  observe(process: string, op: Operation, value: string, detail: string): void {
+    this.complete(process, op, value, "ok", detail);
   }
 
   complete(process: string, op: Operation, value: string, outcome: Outcome, detail?: string): void {

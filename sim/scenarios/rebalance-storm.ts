@@ -1,9 +1,11 @@
 // A rebalance storm: real consumers of one group join, poll, stop polling
 // (their sessions expire) and leave while the others go on, and every
-// partition's owners are recorded per generation. Whatever the assignor, no
-// partition may belong to two members of one generation.
+// assignment is recorded in the history. Whatever the assignor, no partition
+// may belong to two members of one generation (sim/ownership-checker.ts).
 
 import { type AssignorName, Broker, Consumer, InProcessTransport, MemoryStorage } from "../../src/index.ts";
+import { History } from "../history.ts";
+import { checkOwnership } from "../ownership-checker.ts";
 import { World } from "../world.ts";
 import type { RunResult } from "./run-result.ts";
 
@@ -27,8 +29,7 @@ export async function runRebalanceStorm(seed: number, assignor: AssignorName, pl
   const broker = await Broker.open({ storage: new MemoryStorage(), scheduler, random, config: { "group.initial.rebalance.delay.ms": "100" } });
   await broker.logs.createTopic("test", 6);
   const transport = new InProcessTransport(broker);
-  /** generation → partition → members handed it in that generation. */
-  const owners = new Map<number, Map<number, Set<string>>>();
+  const history = new History(() => world.nowMs);
   const members: { consumer: Consumer; polling: boolean }[] = [];
   const settle = <T>(promise: Promise<T>) => scheduler.runUntilSettled(promise, 60_000);
 
@@ -41,9 +42,7 @@ export async function runRebalanceStorm(seed: number, assignor: AssignorName, pl
       onPartitionsAssigned: (partitions) => {
         const { generationId, memberId } = consumer.groupMetadata();
         world.record({ kind: "assigned", to: memberId, detail: `generation ${generationId}: [${partitions.map((p) => p.partition).join(", ")}]` });
-        const byPartition = owners.get(generationId) ?? new Map<number, Set<string>>();
-        owners.set(generationId, byPartition);
-        for (const { partition } of partitions) byPartition.set(partition, (byPartition.get(partition) ?? new Set()).add(memberId));
+        for (const { topic, partition } of partitions) history.observe(memberId, "assign", `${topic}-${partition}`, `generation ${generationId}`);
       },
     });
     members.push({ consumer, polling: true });
@@ -60,15 +59,10 @@ export async function runRebalanceStorm(seed: number, assignor: AssignorName, pl
   for (let i = 0; i < 8; i++) await round();
   for (const member of members) await settle(member.consumer.close());
 
-  const violations: string[] = [];
-  for (const [generation, byPartition] of owners) {
-    for (const [partition, holders] of byPartition) {
-      if (holders.size > 1) violations.push(`generation ${generation}: partition ${partition} owned by ${[...holders].join(" and ")}`);
-    }
-  }
+  const verdict = checkOwnership(history.entries);
   return {
-    label: `${assignor} assignor`, promised: true, violations,
-    notes: [`${owners.size} generation(s) formed over ${actions.length} actions`], trace: world.trace, history: [],
+    label: `${assignor} assignor`, promised: true, violations: verdict.explanation,
+    notes: [`${verdict.generations} generation(s) formed over ${actions.length} actions`], trace: world.trace, history: history.entries,
   };
 }
 

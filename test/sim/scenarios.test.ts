@@ -88,3 +88,18 @@ describe("partition-heal", () => {
     expect(plain!.trace.map((e) => e.kind)).toEqual(expect.arrayContaining(["partitioned", "healed", "held back"]));
   });
 });
+
+describe("rebalance-storm", () => {
+  it("records every assignment in its history: each of the six partitions owned once per generation, over several generations", async () => {
+    const { checkOwnership } = await import("../../sim/ownership-checker.ts");
+    for (const run of await SCENARIOS["rebalance-storm"]!.run(3)) {
+      const assignments = run.history.filter((e) => e.op === "assign");
+      const verdict = checkOwnership(run.history);
+      expect(verdict.generations, run.label).toBeGreaterThan(2);
+      expect(verdict.sharedOwners, run.label).toEqual([]);
+      // Every generation that finished its rebalance handed out all six partitions.
+      const latest = `generation ${Math.max(...assignments.map((e) => Number(e.detail!.split(" ")[1])))}`;
+      expect(new Set(assignments.filter((e) => e.detail === latest).map((e) => e.value)).size, run.label).toBe(6);
+    }
+  });
+});

@@ -64,3 +64,14 @@ describe("sim --schedule", () => {
     expect(err).toMatch(/unknown scenario "no-such"[\s\S]*Usage: loglab sim NAME\|all[\s\S]*fsync-failure/);
   });
 });
+
+describe("npm scripts", () => {
+  it("has one sim:NAME script per scenario, each running that scenario", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { SCENARIOS } = await import("../../sim/scenarios/index.ts");
+    const scripts: Record<string, string> = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).scripts;
+    const perScenario = Object.entries(scripts).filter(([name]) => name.startsWith("sim:"));
+    expect(perScenario.map(([name]) => name.slice(4)).sort()).toEqual(Object.keys(SCENARIOS).sort());
+    for (const [name, command] of perScenario) expect(command).toBe(`npm run sim --silent -- ${name.slice(4)}`);
+  });
+});

@@ -3,6 +3,7 @@
 // Playwright, for the app's end-to-end tests. Screenshots go to
 // artifacts/web/, where a person can look at each lesson.
 
+import AxeBuilder from "@axe-core/playwright";
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type ConsoleMessage, type Page } from "playwright";
@@ -78,4 +79,14 @@ export function servedApp(): AppSession {
     },
     close: () => current().close(),
   };
+}
+
+/**
+ * What axe-core (Deque's rules engine, the one browser audits use) finds
+ * against WCAG 2.1 A and AA in the page as it is now: one line per rule
+ * broken, naming up to five elements. Empty when the page passes.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 5).map((n) => n.target.join(" ")).join(", ")}`);
 }

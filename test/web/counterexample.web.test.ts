@@ -4,7 +4,7 @@
 // yields no counterexample; Stop ends a long search.
 
 import { describe, expect, it } from "vitest";
-import { openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
+import { accessibilityViolations, openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
 
 const app = servedApp();
 
@@ -24,6 +24,7 @@ describe("the counterexample lesson", () => {
     expect(page.url()).toContain("step=3");
     await expect.poll(() => page.getByTestId("verdict").innerText()).toMatch(/is in the log \d+ times: .*the producer retried/);
     await page.screenshot({ path: `${SCREENSHOTS}/counterexample.png`, fullPage: true });
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     // A fresh page with only the URL: the same replay, at the same step, without searching.
     const url = page.url();
@@ -78,6 +79,7 @@ describe("the counterexample lesson", () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.getByRole("form", { name: "Search settings" }).scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SCREENSHOTS}/counterexample-phone.png` });
+    expect(await accessibilityViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });

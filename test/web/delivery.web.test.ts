@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright";
-import { openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
+import { accessibilityViolations, openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
 
 const app = servedApp();
 
@@ -42,6 +42,7 @@ describe("the delivery lab", () => {
       return tallyOf(page, "basic");
     })();
     await page.screenshot({ path: `${SCREENSHOTS}/delivery.png`, fullPage: true });
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     const url = page.url();
     expect(url).toContain("amo.crash=1");

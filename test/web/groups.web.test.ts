@@ -3,7 +3,7 @@
 // per generation, and a member leaving hands its partitions back.
 
 import { describe, expect, it } from "vitest";
-import { openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
+import { accessibilityViolations, openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
 
 const app = servedApp();
 
@@ -34,6 +34,7 @@ describe("the groups lesson", () => {
     }, { timeout: 20_000 }).toEqual([2, 2, 4]);
     expect(Number(await page.getByTestId("generation").innerText())).toBeGreaterThan(first);
     await page.screenshot({ path: `${SCREENSHOTS}/groups.png`, fullPage: true });
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     await page.getByRole("button", { name: "consumerB leaves" }).click();
     await expect.poll(() => page.getByTestId("consumerA-owns").innerText(), { timeout: 20_000 }).toBe("P0, P1, P2, P3");

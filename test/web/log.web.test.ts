@@ -4,7 +4,7 @@
 
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
+import { accessibilityViolations, openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
 
 // kafkajs's port of the Java client's murmur2: the expected partitions come from it, not from loglab.
 const javaMurmur2 = createRequire(import.meta.url)("kafkajs/src/producer/partitioners/default/murmur2.js") as (key: string) => number;
@@ -31,6 +31,7 @@ describe("the log lesson", () => {
     await page.getByRole("tab", { name: new RegExp(`P${partition}`) }).click();
     await expect.poll(() => page.getByTestId("log-end-offset").innerText()).toBe("3");
     await page.screenshot({ path: `${SCREENSHOTS}/log.png`, fullPage: true });
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     await page.reload();
     await page.getByText("In use: IndexedDB").waitFor();
@@ -48,7 +49,7 @@ describe("the log lesson", () => {
     await page.getByText("In use: IndexedDB").waitFor();
     await page.getByRole("button", { name: "Write the talk's document log" }).click();
     await expect.poll(() => page.locator(".log-strip .record .key").allInnerTexts()).toEqual(["foo", "foo", "bar", "foo"]);
-    await page.getByRole("button", { name: /Batch at offsets 3 to 3/ }).click();
+    await page.getByRole("button", { name: /the batch at offsets 3 to 3;/ }).click();
     const fields = page.locator("table.fields tbody tr");
     await expect.poll(() => fields.count()).toBeGreaterThan(13);
     const rows = await fields.allInnerTexts();
@@ -56,6 +57,7 @@ describe("the log lesson", () => {
     expect(rows.some((row) => /record 0\tkey\t"foo"/.test(row))).toBe(true);
     expect(rows.some((row) => /record 0\tvalueLength\t-1/.test(row))).toBe(true);
     await page.screenshot({ path: `${SCREENSHOTS}/log-bytes.png`, fullPage: true });
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     await page.getByRole("button", { name: "Compact now" }).click();
     await expect.poll(() => page.getByTestId("compaction-report").innerText()).toContain("4 records before, 2 after");

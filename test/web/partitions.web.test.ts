@@ -5,7 +5,7 @@
 import { createRequire } from "node:module";
 import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
+import { accessibilityViolations, openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
 
 const javaMurmur2 = createRequire(import.meta.url)("kafkajs/src/producer/partitioners/default/murmur2.js") as (key: string) => number;
 const KEYS = ["user-1", "user-2", "user-3", "user-42", "foo", "bar", "order-7", "a"];
@@ -38,6 +38,7 @@ describe("the partitions lesson", () => {
     const sticky = await page.locator(".strips tr").evaluateAll((trs) => trs.filter((tr) => tr.querySelector(".record.fresh") !== null).length);
     expect(sticky).toBe(1);
     await page.screenshot({ path: `${SCREENSHOTS}/partitions.png`, fullPage: true });
+    expect(await accessibilityViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });

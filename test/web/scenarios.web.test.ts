@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { simCommand } from "../../sim/command.ts";
-import { openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
+import { accessibilityViolations, openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
 
 const app = servedApp();
 
@@ -27,6 +27,7 @@ describe("the scenarios lesson", () => {
     const timelines = () => page.locator("pre.timeline").evaluateAll((pres) => pres.map((pre) => pre.textContent ?? ""));
     const inPage = await timelines();
     await page.screenshot({ path: `${SCREENSHOTS}/scenarios.png`, fullPage: true });
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     const traceFile = join(mkdtempSync(join(tmpdir(), "loglab-trace-")), "read-committed.json");
     const quiet = { line: () => {}, error: () => {} };

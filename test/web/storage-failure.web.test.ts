@@ -5,7 +5,7 @@
 // Errors logged on purpose (the unclean close) are warnings, not errors.
 
 import { describe, expect, it } from "vitest";
-import { openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
+import { accessibilityViolations, openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
 
 const app = servedApp();
 
@@ -39,6 +39,7 @@ describe("a storage failure mid-session", () => {
     expect(await form.getByRole("alert").innerText()).toMatch(/^DELIVERY_TIMEOUT: .*test-3 is offline after a failed fsync .*quota has been exceeded/);
     expect(await page.locator(".side [role=alert]").innerText()).toContain("The browser failed to save to test-3");
     await page.screenshot({ path: `${SCREENSHOTS}/storage-failure.png`, fullPage: true });
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     await page.evaluate(() => ((globalThis as { quotaExceeded?: boolean }).quotaExceeded = false));
     await page.getByRole("button", { name: "Reopen the log" }).click();

@@ -3,7 +3,7 @@
 // idempotence and none with it, and the diagram steps through the run.
 
 import { describe, expect, it } from "vitest";
-import { openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
+import { accessibilityViolations, openPage, SCREENSHOTS, servedApp } from "./app-server.ts";
 
 const app = servedApp();
 
@@ -23,6 +23,7 @@ describe("the two generals lesson", () => {
     expect(await page.locator(".sequence-svg .lost-mark").count()).toBeGreaterThan(0);
     expect(await page.locator(".sequence-svg .arrow.retry").count()).toBeGreaterThan(0);
     await page.screenshot({ path: `${SCREENSHOTS}/two-generals.png`, fullPage: true });
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     // The same URL in a fresh page: the same trace, event for event.
     const again = await openPage(app);
@@ -39,6 +40,7 @@ describe("the two generals lesson", () => {
     expect(await page.locator(".tally li.duplicated").count()).toBe(0);
     expect(await events.textContent()).toMatch(/ack: already at \d+\)/);
     await page.locator(".diagram-panel").screenshot({ path: `${SCREENSHOTS}/two-generals-idempotent-diagram.png` });
+    expect(await accessibilityViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -81,6 +83,7 @@ describe("the two generals lesson", () => {
     // Nothing wider than the screen: the page does not scroll sideways.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: `${SCREENSHOTS}/two-generals-phone.png`, fullPage: true });
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.locator(".diagram-panel").screenshot({ path: `${SCREENSHOTS}/two-generals-phone-diagram.png` });
     expect(errors).toEqual([]);
     await context.close();

@@ -134,7 +134,7 @@ export function SequenceDiagram({ trace, labels, step, onStep }: {
       </div>
       <details class="sequence-events">
         <summary>Every event as text ({total})</summary>
-        <ol data-testid="sequence-events">
+        <ol data-testid="sequence-events" tabIndex={0} aria-label="Every event, in order">
           {trace.map((event, row) => (
             <li key={row} class={row >= shown ? "future" : ""} aria-current={row === shown - 1 ? "step" : undefined}>
               <span class="mono">{event.atMs} ms</span> {describeEvent(event, labels)}

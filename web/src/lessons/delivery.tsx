@@ -43,7 +43,7 @@ function LoopPanel({ loop }: { loop: DeliveryLoop }) {
     <section class="panel" aria-labelledby={`${loop.id}-title`} data-loop={loop.id}>
       <h2 id={`${loop.id}-title`}>{loop.title}</h2>
       <p class="hint">{loop.promise}</p>
-      <pre class="code" aria-label={`${loop.title} code`}>
+      <pre class="code" tabIndex={0} aria-label={`${loop.title} code`}>
         {loop.code.map((line, i) => (
           <span key={i} class={`line${current !== undefined && current !== null && line.step === current.name ? (crashed ? " crashed" : " active") : ""}`}>{line.text}</span>
         ))}

@@ -112,7 +112,7 @@ function RunView({ run, everything }: { run: RunResult; everything: boolean }) {
       {run.trace.length === 0 ? null : (
         <details open={run.violations.length > 0}>
           <summary>Timeline ({run.trace.length} events)</summary>
-          <pre class="code timeline">{lines.join("\n")}</pre>
+          <pre class="code timeline" tabIndex={0} aria-label={`Timeline of ${run.label}`}>{lines.join("\n")}</pre>
         </details>
       )}
     </section>

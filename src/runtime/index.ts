@@ -4,4 +4,5 @@
 export { type Clock, ManualClock, systemClock } from "./clock.ts";
 export { OperationQueue } from "./operation-queue.ts";
 export { type Random, SeededRandom, systemRandom } from "./random.ts";
-export { ManualScheduler, type Scheduler, settle, systemScheduler, type Timer } from "./scheduler.ts";
+export { ManualScheduler, type Scheduler, systemScheduler, type Timer } from "./scheduler.ts";
+export { settle } from "./settle.ts";

@@ -3,6 +3,7 @@
 // on virtual time, where the same inputs always fire timers in the same order.
 
 import type { Clock } from "./clock.ts";
+import { settle } from "./settle.ts";
 
 export interface Timer {
   cancel(): void;
@@ -28,24 +29,6 @@ interface PendingTimer {
   readonly sequence: number;
   readonly callback: () => void;
   cancelled: boolean;
-}
-
-/**
- * Lets every promise callback that is already queued run, and those they
- * queue, before returning: a macrotask boundary. Deterministic as long as
- * nothing else schedules macrotasks, which is the rule on virtual time.
- */
-export function settle(): Promise<void> {
-  const g = globalThis as { setImmediate?: (callback: () => void) => void };
-  if (g.setImmediate !== undefined) return new Promise((resolve) => g.setImmediate!(resolve));
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
 }
 
 /**

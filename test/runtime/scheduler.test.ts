@@ -50,6 +50,23 @@ describe("ManualScheduler", () => {
     await settle();
     expect(done).toBe(true);
   });
+
+  it("settle() waits out a thousand-step chain, and wakes concurrent waiters in the order they came", async () => {
+    let steps = 0;
+    void (async () => {
+      for (let i = 0; i < 1000; i++) await null;
+      steps = 1000;
+    })();
+    const woken: string[] = [];
+    await Promise.all(["a", "b", "c"].map((name) => settle().then(() => woken.push(name))));
+    expect(steps).toBe(1000);
+    expect(woken).toEqual(["a", "b", "c"]);
+    // Again after the waiters drained: the boundary still works once idle.
+    let later = false;
+    void Promise.resolve().then(() => { later = true; });
+    await settle();
+    expect(later).toBe(true);
+  });
 });
 
 describe("SeededRandom", () => {

@@ -15,7 +15,7 @@ export interface OwnershipVerdict {
 }
 
 export function checkOwnership(history: readonly HistoryEntry[]): OwnershipVerdict {
-  /** generation → partition → members handed it in that generation, in the order they were. */
+  /** generation → partition → members handed it in that generation. */
   const owners = new Map<string, Map<string, Set<string>>>();
   for (const entry of history) {
     if (entry.op !== "assign" || entry.type !== "ok" || entry.detail === undefined) continue;

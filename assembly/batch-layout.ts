@@ -77,4 +77,5 @@ export const REASON_MAGIC_UNSUPPORTED: i32 = 4;
 export const REASON_CRC_MISMATCH: i32 = 5;
 export const REASON_RECORD_COUNT_INVALID: i32 = 6; // negative, or not what the records hold
 export const REASON_RECORD_MALFORMED: i32 = 7; // a record's fields do not fit its length
-export const REASON_TABLE_FULL: i32 = 8; // not corruption: the host must grow the record table
+export const REASON_OFFSET_DELTA_INVALID: i32 = 8; // offset deltas repeat, go back, or pass lastOffsetDelta
+export const REASON_TABLE_FULL: i32 = 9; // not corruption: the host must grow the record table

@@ -6,9 +6,9 @@
 import {
   ATTRIBUTES, BATCH_ENTRY_BYTES, BATCH_LENGTH, COMPRESSION_MASK, CRC, CURRENT_MAGIC,
   E_HEADERS_POSITION, E_HEADER_COUNT, E_KEY_LENGTH, E_KEY_POSITION, E_OFFSET_DELTA,
-  E_TIMESTAMP_DELTA, E_VALUE_LENGTH, E_VALUE_POSITION, LOG_OVERHEAD, MAGIC, REASON_BATCH_LENGTH_INVALID,
-  REASON_CRC_MISMATCH, REASON_MAGIC_UNSUPPORTED, REASON_NONE, REASON_RECORD_COUNT_INVALID,
-  REASON_RECORD_MALFORMED, REASON_TABLE_FULL, REASON_TRUNCATED_BATCH, REASON_TRUNCATED_HEADER,
+  E_TIMESTAMP_DELTA, E_VALUE_LENGTH, E_VALUE_POSITION, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAGIC,
+  REASON_BATCH_LENGTH_INVALID, REASON_CRC_MISMATCH, REASON_MAGIC_UNSUPPORTED, REASON_NONE,
+  REASON_OFFSET_DELTA_INVALID, REASON_RECORD_COUNT_INVALID, REASON_RECORD_MALFORMED, REASON_TABLE_FULL, REASON_TRUNCATED_BATCH, REASON_TRUNCATED_HEADER,
   RECORDS, RECORD_COUNT, RECORD_ENTRY_BYTES, S_BATCHES, S_DETAIL, S_DETAIL2, S_REASON, S_RECORDS,
   S_VALID_BYTES,
 } from "./batch-layout";
@@ -22,8 +22,10 @@ const RECORD_BYTES_MIN: i32 = 7;
 @inline function loadBE32(ptr: usize): i32 { return bswap<i32>(load<i32>(ptr)); }
 
 // Where the record walker stopped: the address after the last field it read,
-// or 0 if the record is malformed. Module globals keep the walker allocation-free.
+// or 0 if the record is malformed; and the offsetDelta of the record it walked.
+// Module globals keep the walker allocation-free.
 let cursor: usize = 0;
+let walkedOffsetDelta: i32 = 0;
 
 /**
  * Reads a varint inside [cursor, end) and moves the cursor past it; sets the
@@ -59,6 +61,7 @@ function walkRecord(base: usize, end: usize, entry: usize): void {
   cursor += varintLength;
   const offsetDelta = nextVarint(recordEnd);
   if (cursor == 0) return;
+  walkedOffsetDelta = offsetDelta;
 
   const keyLength = nextVarint(recordEnd);
   if (cursor == 0 || keyLength < -1 || keyLength > <i32>(recordEnd - cursor)) { cursor = 0; return; }
@@ -152,6 +155,11 @@ export function scanBatches(
         return finish(result, position, REASON_TABLE_FULL, batches, records, recordCount, 0);
       }
       const end = batch + <usize>size;
+      // Each record's offset is baseOffset + offsetDelta: deltas that repeat or go
+      // back would put two records at one offset, and one past lastOffsetDelta
+      // would overlap the next batch.
+      const lastOffsetDelta = loadBE32(batch + LAST_OFFSET_DELTA);
+      let previousOffsetDelta: i32 = -1;
       cursor = batch + RECORDS;
       for (let i = 0; i < recordCount; i++) {
         if (cursor >= end) {
@@ -162,6 +170,10 @@ export function scanBatches(
         if (cursor == 0) {
           return finish(result, position, REASON_RECORD_MALFORMED, batches, records, recordPosition, i);
         }
+        if (walkedOffsetDelta <= previousOffsetDelta || walkedOffsetDelta > lastOffsetDelta) {
+          return finish(result, position, REASON_OFFSET_DELTA_INVALID, batches, records, walkedOffsetDelta, i);
+        }
+        previousOffsetDelta = walkedOffsetDelta;
       }
       if (cursor != end) {
         return finish(result, position, REASON_RECORD_COUNT_INVALID, batches, records, recordCount, <i32>(end - cursor));

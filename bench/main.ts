@@ -1,14 +1,15 @@
 // `npm run bench`: loglab's figures next to peers measured in the same run.
 //   --json          one JSON object per measurement instead of a table
-//   --only format   only the format benchmarks (or: --only log, --only e2e, --only sim)
+//   --only format   only the format benchmarks (or: --only log, --only e2e, --only sim, --only resources)
 
 import { benchEndToEnd } from "./e2e.ts";
 import { benchFormat } from "./format.ts";
 import { Report } from "./harness.ts";
 import { benchLog } from "./log.ts";
+import { benchResources } from "./resources.ts";
 import { benchSimulator } from "./sim.ts";
 
-const suites = { format: benchFormat, log: benchLog, e2e: benchEndToEnd, sim: benchSimulator } as const;
+const suites = { format: benchFormat, log: benchLog, e2e: benchEndToEnd, sim: benchSimulator, resources: benchResources } as const;
 const args = process.argv.slice(2);
 const json = args.includes("--json");
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;

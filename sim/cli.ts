@@ -3,6 +3,7 @@
 // other command goes to the command line in src/cli unchanged. It lives in
 // sim/ because src/ never imports the simulator.
 
+import { exitOnUncaughtErrors } from "../src/cli/failure.ts";
 import { main } from "../src/cli/run.ts";
 import { simCommand } from "./command.ts";
 
@@ -10,6 +11,7 @@ const SIM_USAGE = `
   loglab sim NAME|all --seed N [--schedule FILE] [--trace FILE]
                  runs a simulator scenario; "loglab sim" alone lists them`;
 
+exitOnUncaughtErrors();
 const argv = process.argv.slice(2);
 const [command, ...rest] = argv;
 if (command === "sim") {

@@ -4,7 +4,7 @@
 // code: 0 when every promised guarantee held, 1 when one broke, 2 for a usage
 // or schedule error.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseSchedule, type Schedule, ScheduleError } from "./schedule.ts";
 import { type RunResult, SCENARIOS } from "./scenarios/index.ts";
@@ -19,6 +19,15 @@ export interface CommandOutput {
 const consoleOutput: CommandOutput = { line: (text) => console.log(text), error: (text) => console.error(text) };
 
 class UsageProblem extends Error {}
+
+/** A run that cannot start or finish for a reason outside the scenario (an unwritable --trace): exit code 1. */
+class RunProblem extends Error {}
+
+/**
+ * The largest seed: the simulator's PRNG keeps 32 bits of state, so larger
+ * seeds would replay smaller ones (and above 2^53 not even print as given).
+ */
+export const SEED_MAX = 2 ** 32 - 1;
 
 interface CommandOptions {
   readonly requested: string;
@@ -45,10 +54,12 @@ function parse(argv: readonly string[]): CommandOptions {
     throw new UsageProblem((error as Error).message);
   }
   const { values, positionals } = parsed;
-  const [requested] = positionals;
+  const [requested, ...extra] = positionals;
   if (requested === undefined) throw new UsageProblem("which scenario?");
-  if (requested !== "all" && SCENARIOS[requested] === undefined) throw new UsageProblem(`unknown scenario "${requested}"`);
-  if (!/^\d+$/.test(values.seed!)) throw new UsageProblem(`--seed must be a non-negative integer, got "${values.seed}"`);
+  if (extra.length > 0) throw new UsageProblem(`unexpected argument ${extra.map((e) => JSON.stringify(e)).join(" ")} (one scenario NAME or all)`);
+  if (requested !== "all" && !Object.hasOwn(SCENARIOS, requested)) throw new UsageProblem(`unknown scenario "${requested}"`);
+  const seed = /^\d+$/.test(values.seed!) ? Number(values.seed) : Number.NaN;
+  if (!(seed <= SEED_MAX)) throw new UsageProblem(`--seed must be an integer from 0 to ${SEED_MAX}, got "${values.seed}"`);
   const timelineChoice = TIMELINE_CHOICES.find((choice) => choice === values.timeline);
   if (timelineChoice === undefined) throw new UsageProblem(`--timeline must be one of ${TIMELINE_CHOICES.join(", ")}, got "${values.timeline}"`);
   let schedule: Schedule = {};
@@ -61,15 +72,38 @@ function parse(argv: readonly string[]): CommandOptions {
     }
     schedule = parseSchedule(text);
   }
+  const names = requested === "all" ? Object.keys(SCENARIOS) : [requested];
+  checkLinkClients(schedule, names);
   return {
     requested,
-    names: requested === "all" ? Object.keys(SCENARIOS) : [requested],
-    seed: Number(values.seed),
+    names,
+    seed,
     schedule,
     timeline: timelineChoice,
     ...(values.schedule === undefined ? {} : { scheduleFile: values.schedule }),
     ...(values.trace === undefined ? {} : { traceFile: values.trace }),
   };
+}
+
+/** A schedule's links must name clients the scenarios have: a typo would silently change nothing. */
+function checkLinkClients(schedule: Schedule, names: readonly string[]): void {
+  // Scenarios that read no links say that they ignore the section instead.
+  const linked = names.filter((name) => SCENARIOS[name]!.uses.includes("links"));
+  if (linked.length === 0) return;
+  const clients = new Set(linked.flatMap((name) => SCENARIOS[name]!.linkClients));
+  for (const client of Object.keys(schedule.links ?? {})) {
+    if (!clients.has(client)) throw new ScheduleError(`schedule.links.${client}: unknown client (valid clients: ${[...clients].join(", ")})`);
+  }
+}
+
+/** Opens the --trace file before the run, so a path that cannot be written fails at once. */
+function openTrace(traceFile: string): number {
+  try {
+    return openSync(traceFile, "w");
+  } catch (error) {
+    const reason = (error as { code?: string }).code === "ENOENT" ? "no such directory" : (error as Error).message;
+    throw new RunProblem(`cannot write the trace file ${traceFile}: ${reason}`);
+  }
 }
 
 function usage(invokedAs: string): string {
@@ -100,27 +134,44 @@ export async function simCommand(argv: readonly string[], invokedAs = "npm run s
     }
     throw error;
   }
+  try {
+    return await runScenarios(options, invokedAs, out);
+  } catch (error) {
+    // One line, as the rest of the command line does; LOGLAB_DEBUG=1 adds the stack.
+    const message = error instanceof Error ? error.message : String(error);
+    out.error(`error: ${message.split("\n").map((part) => part.trim()).filter(Boolean).join(" ")}`);
+    if (process.env["LOGLAB_DEBUG"] === "1" && error instanceof Error && error.stack !== undefined) out.error(error.stack);
+    return 1;
+  }
+}
+
+async function runScenarios(options: CommandOptions, invokedAs: string, out: CommandOutput): Promise<number> {
   const { requested, names, seed, schedule, scheduleFile, traceFile } = options;
   const timelineDetail = options.timeline;
+  const trace = traceFile === undefined ? undefined : openTrace(traceFile);
   const runs: RunResult[] = [];
   let broken = false;
-  for (const name of names) {
-    const scenario = SCENARIOS[name]!;
-    const ignored = Object.keys(schedule).filter((section) => !(scenario.uses as readonly string[]).includes(section));
-    if (ignored.length > 0) out.line(`${name}: the schedule's ${ignored.join(", ")} do(es) not apply to this scenario and is ignored`);
-    const found = await scenario.run(seed, schedule);
-    runs.push(...found);
-    for (const run of found) {
-      out.line(`${name} (seed ${seed}), ${run.label}: ${verdict(run)}`);
-      for (const line of run.violations.slice(0, 10)) out.line(`  ${line}`);
-      for (const line of run.notes.slice(0, 10)) out.line(`  (allowed) ${line}`);
-      if (timelineDetail !== "none") for (const line of timeline(run.trace, timelineDetail)) out.line(`  ${line}`);
-      if (run.promised && run.violations.length > 0) broken = true;
+  try {
+    for (const name of names) {
+      const scenario = SCENARIOS[name]!;
+      const ignored = Object.keys(schedule).filter((section) => !(scenario.uses as readonly string[]).includes(section));
+      if (ignored.length > 0) out.line(`${name}: the schedule's ${ignored.join(", ")} do(es) not apply to this scenario and is ignored`);
+      const found = await scenario.run(seed, schedule);
+      runs.push(...found);
+      for (const run of found) {
+        out.line(`${name} (seed ${seed}), ${run.label}: ${verdict(run)}`);
+        for (const line of run.violations.slice(0, 10)) out.line(`  ${line}`);
+        for (const line of run.notes.slice(0, 10)) out.line(`  (allowed) ${line}`);
+        if (timelineDetail !== "none") for (const line of timeline(run.trace, timelineDetail)) out.line(`  ${line}`);
+        if (run.promised && run.violations.length > 0) broken = true;
+      }
     }
-  }
-  if (traceFile !== undefined) {
-    writeFileSync(traceFile, JSON.stringify(runs, null, 2));
-    out.line(`trace written to ${traceFile}`);
+    if (trace !== undefined) {
+      writeSync(trace, JSON.stringify(runs, null, 2));
+      out.line(`trace written to ${traceFile}`);
+    }
+  } finally {
+    if (trace !== undefined) closeSync(trace);
   }
   if (broken) {
     const replay = `${invokedAs} ${requested} --seed ${seed}${scheduleFile === undefined ? "" : ` --schedule ${scheduleFile}`}`;

@@ -31,6 +31,14 @@ export class SimulatedDisk implements Storage {
   /** Called after an fsync fails (the broker's supervisor uses it to notice the halt). */
   onFsyncFailure: (fileName: string) => void = () => {};
 
+  /** A broker's disk is written; a reader beside it opens readOnlyView(). */
+  readonly readOnly = false;
+
+  /** The disk as a read-only reader beside the broker sees it (the files as they are now, every change refused). */
+  readOnlyView(): Storage {
+    return this.#memory.view({ readOnly: true });
+  }
+
   constructor(private readonly world: World, private readonly faults: FsyncFaults = {}, private readonly owner = "broker") {}
 
   #durability(name: string): FileDurability {
@@ -96,6 +104,15 @@ export class SimulatedDisk implements Storage {
     this.#files.delete(from);
     if (state === undefined) this.#files.delete(to);
     else this.#files.set(to, state);
+  }
+
+  /**
+   * Always granted: one simulated broker owns this disk, and when it opens
+   * again the process that held the lock has halted or crashed (a halted
+   * broker is abandoned, not closed), so its lock went with it.
+   */
+  async lock(_command: string): Promise<string | null> {
+    return null;
   }
 
   close(): Promise<void> {

@@ -17,6 +17,8 @@ export interface Scenario {
   readonly teaches: string;
   /** The parts of a schedule this scenario reads; it ignores the others. */
   readonly uses: readonly ScheduleSection[];
+  /** The clients whose links a schedule's `links` may name. */
+  readonly linkClients: readonly string[];
   run(seed: number, schedule?: Schedule): Promise<RunResult[]>;
 }
 
@@ -24,56 +26,67 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "two-generals": {
     teaches: "lost acknowledgements plus retries duplicate records without idempotence, and never with it",
     uses: ["links"],
+    linkClients: ["producer"],
     run: twoGenerals,
   },
   "partition-heal": {
     teaches: "a partition that heals and reordered messages duplicate records through retries without idempotence, and never with it",
     uses: ["links"],
+    linkClients: ["producer"],
     run: partitionHeal,
   },
   "at-most-once": {
     teaches: "storing the offset before processing never repeats a record, and a crash can lose one",
     uses: [],
+    linkClients: [],
     run: async (seed) => [await atMostOnce(seed)],
   },
   "at-least-once": {
     teaches: "processing before storing the offset never loses a record, and a crash can repeat one",
     uses: [],
+    linkClients: [],
     run: async (seed) => [await atLeastOnce(seed)],
   },
   "auto-commit-neither": {
     teaches: "auto-committing what poll() handed out can both lose and repeat records",
     uses: [],
+    linkClients: [],
     run: async (seed) => [await autoCommitNeither(seed)],
   },
   "consumer-crash": {
     teaches: "a group member dying at a random time and a new process rejoining: at-most-once never repeats, at-least-once never loses",
     uses: ["links", "consumer"],
+    linkClients: ["consumer-1", "consumer-2", "consumer-3"],
     run: consumerCrash,
   },
   "crash-unsynced-tail": {
     teaches: "a single broker that loses power loses the writes it acknowledged but had not synced, unless flush.messages=1",
     uses: ["links", "broker"],
+    linkClients: ["producer"],
     run: crashUnsyncedTail,
   },
   "fsync-failure": {
     teaches: "after a failed fsync the log goes offline and the broker restarts: no acknowledged write is lost",
     uses: ["links", "fsync", "broker"],
+    linkClients: ["producer"],
     run: fsyncFailure,
   },
   "rebalance-storm": {
     teaches: "consumers joining, stalling and leaving never make two members of one generation own a partition",
     uses: [],
+    linkClients: [],
     run: rebalanceStorm,
   },
   "read-committed": {
     teaches: "read_committed readers see every committed transaction and nothing of aborted or abandoned ones; read_uncommitted readers see both",
     uses: ["links"],
+    linkClients: ["producer-1", "producer-2"],
     run: readCommitted,
   },
   "exactly-once": {
     teaches: "transactions with read_committed put every record in the output exactly once, whatever the crash",
     uses: [],
+    linkClients: [],
     run: async (seed) => [await exactlyOnce(seed)],
   },
 };

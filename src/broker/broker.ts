@@ -9,7 +9,7 @@ import {
 } from "../log/index.ts";
 import { OperationQueue, type Random, type Scheduler, systemRandom } from "../runtime/index.ts";
 import type { Storage } from "../storage/index.ts";
-import { InvalidRequiredAcksError } from "./errors.ts";
+import { BrokerNotAvailableError, InvalidRequiredAcksError } from "./errors.ts";
 import {
   GroupCoordinator, type GroupDescription, type JoinGroupRequest, type JoinGroupResponse, type MemberRequest,
   type SyncGroupRequest, type SyncGroupResponse,
@@ -93,6 +93,8 @@ export class Broker {
 
   readonly groups: GroupCoordinator;
   #transactionCoordinator: TransactionCoordinator | null = null;
+  /** Set by close(): from then on every request is refused with BrokerNotAvailableError. */
+  #closing: Promise<void> | null = null;
 
   private constructor(
     readonly logs: LogManager,
@@ -131,7 +133,8 @@ export class Broker {
   async #rebuildProducerState(log: PartitionLog): Promise<void> {
     const state = this.#producerState(log.topicPartition);
     const transactions = this.#partitionTransactions(log.topicPartition);
-    for await (const { header, bytes } of log.batches()) {
+    // A damaged batch fails every read of its offsets; the replay goes on past it, so one bad segment does not stop the broker.
+    for await (const { header, bytes } of log.batches(undefined, () => undefined)) {
       if (header.producerId < 0) continue;
       if (header.isControl) {
         transactions.marker(header.producerId, header.baseOffset, controlType(bytes) === CONTROL_COMMIT);
@@ -161,6 +164,7 @@ export class Broker {
    * transaction: read_committed consumers then see, or skip, its records.
    */
   async writeTransactionMarker(target: TopicPartition, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
+    this.#ensureOpen("WriteTxnMarkers");
     const log = this.logs.log(target.topic, target.partition);
     return this.#queue(log.topicPartition).run(async () => {
       const marker = encodeBatch({
@@ -176,6 +180,11 @@ export class Broker {
       this.#producerState(log.topicPartition).fence(producerId, producerEpoch);
       return info.firstOffset;
     });
+  }
+
+  /** Refuses a request once close() was called (a request already running finishes, or meets the closed logs). */
+  #ensureOpen(request: string): void {
+    if (this.#closing !== null) throw new BrokerNotAvailableError(request);
   }
 
   #producerState(topicPartition: string): ProducerStateManager {
@@ -205,6 +214,7 @@ export class Broker {
    * unknown topic creates it when auto.create.topics.enable allows.
    */
   async metadata(topics: readonly string[]): Promise<{ topics: TopicMetadata[] }> {
+    this.#ensureOpen("Metadata");
     const answers: TopicMetadata[] = [];
     for (const topic of topics) {
       answers.push(await perPartition<TopicMetadata>(
@@ -228,26 +238,31 @@ export class Broker {
    * transactional.id, its id at the next epoch (fencing the previous one).
    */
   async initProducerId(transactionalId?: string): Promise<InitProducerIdResponse> {
+    this.#ensureOpen("InitProducerId");
     if (transactionalId !== undefined) return this.#txnCoordinator.initProducerId(transactionalId);
     return { producerId: await this.producerIds.next(), producerEpoch: 0 };
   }
 
   /** AddPartitionsToTxn. */
-  addPartitionsToTxn(request: TransactionRequest & { readonly partitions: readonly TopicPartition[] }): Promise<void> {
+  async addPartitionsToTxn(request: TransactionRequest & { readonly partitions: readonly TopicPartition[] }): Promise<void> {
+    this.#ensureOpen("AddPartitionsToTxn");
     return this.#txnCoordinator.addPartitions(request.transactionalId, request.producerId, request.producerEpoch, request.partitions);
   }
 
   /** AddOffsetsToTxn with its TxnOffsetCommit: the offsets commit with the transaction. */
-  addOffsetsToTxn(request: TransactionRequest & { readonly offsets: TransactionOffsets }): Promise<void> {
+  async addOffsetsToTxn(request: TransactionRequest & { readonly offsets: TransactionOffsets }): Promise<void> {
+    this.#ensureOpen("AddOffsetsToTxn");
     return this.#txnCoordinator.addOffsets(request.transactionalId, request.producerId, request.producerEpoch, request.offsets);
   }
 
   /** EndTxn. */
-  endTxn(request: TransactionRequest & { readonly commit: boolean }): Promise<void> {
+  async endTxn(request: TransactionRequest & { readonly commit: boolean }): Promise<void> {
+    this.#ensureOpen("EndTxn");
     return this.#txnCoordinator.endTransaction(request.transactionalId, request.producerId, request.producerEpoch, request.commit);
   }
 
   async produce(request: ProduceRequest): Promise<ProduceResponse> {
+    this.#ensureOpen("Produce");
     const partitions: PartitionProduceResponse[] = [];
     for (const target of request.partitions) {
       const { topic, partition } = target;
@@ -291,6 +306,7 @@ export class Broker {
   }
 
   async fetch(request: FetchRequest): Promise<FetchResponse> {
+    this.#ensureOpen("Fetch");
     const partitions: PartitionFetchResponse[] = [];
     for (const target of request.partitions) {
       partitions.push(await perPartition<PartitionFetchResponse>(
@@ -325,6 +341,7 @@ export class Broker {
   }
 
   async listOffsets(request: ListOffsetsRequest): Promise<{ partitions: PartitionListOffsetsResponse[] }> {
+    this.#ensureOpen("ListOffsets");
     const partitions: PartitionListOffsetsResponse[] = [];
     for (const target of request.partitions) {
       partitions.push(await perPartition<PartitionListOffsetsResponse>(
@@ -348,23 +365,30 @@ export class Broker {
     return { partitions };
   }
 
-  joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
+  async joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
+    this.#ensureOpen("JoinGroup");
     return this.groups.joinGroup(request);
   }
 
-  syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
+  async syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
+    this.#ensureOpen("SyncGroup");
     return this.groups.syncGroup(request);
   }
 
+  /** Heartbeat (synchronous: it only touches the group's memory); throws BrokerNotAvailableError once closed. */
   heartbeat(request: MemberRequest): LoglabError | null {
+    this.#ensureOpen("Heartbeat");
     return this.groups.heartbeat(request);
   }
 
+  /** LeaveGroup (synchronous, as heartbeat()). */
   leaveGroup(groupId: string, memberId: string): LoglabError | null {
+    this.#ensureOpen("LeaveGroup");
     return this.groups.leaveGroup(groupId, memberId);
   }
 
   describeGroup(groupId: string): GroupDescription {
+    this.#ensureOpen("DescribeGroups");
     return this.groups.describeGroup(groupId);
   }
 
@@ -373,6 +397,7 @@ export class Broker {
    * with generation -1 into an empty group (a consumer without a group).
    */
   async offsetCommit(request: OffsetCommitRequest): Promise<{ partitions: (TopicPartition & { error: LoglabError | null })[] }> {
+    this.#ensureOpen("OffsetCommit");
     const membership = this.groups.validateCommit({
       groupId: request.groupId, generationId: request.generationId ?? -1, memberId: request.memberId ?? "",
     });
@@ -403,6 +428,7 @@ export class Broker {
 
   /** The group's committed offsets for `partitions`, or all of them when none are named. */
   async offsetFetch(groupId: string, partitions?: readonly TopicPartition[]): Promise<OffsetFetchResponse> {
+    this.#ensureOpen("OffsetFetch");
     const targets = partitions ?? this.offsets.committedAll(groupId).map(({ topic, partition }) => ({ topic, partition }));
     return {
       partitions: targets.map(({ topic, partition }) => {
@@ -418,8 +444,17 @@ export class Broker {
     };
   }
 
-  async close(): Promise<void> {
-    await this.logs.close();
+  /**
+   * Refuses every later request with BrokerNotAvailableError, answers group
+   * members still waiting, and closes the logs once the appends already
+   * running are done. Closing again waits for the same close.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.groups.close((request) => new BrokerNotAvailableError(request));
+      await this.logs.close();
+    })();
+    return this.#closing;
   }
 }
 

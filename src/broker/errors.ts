@@ -93,3 +93,13 @@ export class PartitionNotAssignedError extends LoglabError {
     super("PARTITION_NOT_ASSIGNED", `member ${memberId} of group ${groupId} does not own ${topicPartition} in this generation`);
   }
 }
+
+/**
+ * A request to a broker that was closed: Kafka's BROKER_NOT_AVAILABLE. Not
+ * retriable: this broker object will not serve again (open a new one).
+ */
+export class BrokerNotAvailableError extends LoglabError {
+  constructor(readonly request: string) {
+    super("BROKER_NOT_AVAILABLE", `the broker is closed: cannot serve ${request}`);
+  }
+}

@@ -349,6 +349,26 @@ export class GroupCoordinator {
     return owned === null || owned.has(name) ? null : new PartitionNotAssignedError(request.groupId, request.memberId, name);
   }
 
+  /**
+   * Stops every session and rebalance timer and answers every member still
+   * waiting in JoinGroup or SyncGroup with the error `errorFor` gives, so no
+   * request is left hanging and no timer fires into a closed broker.
+   */
+  close(errorFor: (request: "JoinGroup" | "SyncGroup") => LoglabError): void {
+    for (const group of this.#groups.values()) {
+      group.joinTimer?.cancel();
+      group.joinTimer = null;
+      for (const member of group.members.values()) {
+        member.sessionTimer?.cancel();
+        member.sessionTimer = null;
+        member.joinWaiter?.({ error: errorFor("JoinGroup"), generationId: -1, protocolName: "", leaderId: "", memberId: member.memberId, members: [] });
+        member.joinWaiter = null;
+        member.syncWaiter?.({ error: errorFor("SyncGroup"), assignment: EMPTY });
+        member.syncWaiter = null;
+      }
+    }
+  }
+
   describeGroup(groupId: string): GroupDescription {
     const group = this.#group(groupId);
     return {

@@ -2,7 +2,7 @@
 
 export { Broker, type BrokerOptions, InvalidCommitOffsetError, OFFSET_METADATA_BYTES_MAX, OffsetMetadataTooLargeError } from "./broker.ts";
 export {
-  IllegalGenerationError, InconsistentGroupProtocolError, InvalidProducerEpochError, InvalidProducerIdMappingError,
+  BrokerNotAvailableError, IllegalGenerationError, InconsistentGroupProtocolError, InvalidProducerEpochError, InvalidProducerIdMappingError,
   InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError, OutOfOrderSequenceError, PartitionNotAssignedError,
   RebalanceInProgressError, UnknownMemberIdError,
 } from "./errors.ts";

@@ -2,63 +2,73 @@
 // without a group: from the end by default (so, from a file, nothing new), from
 // the start with --from-beginning, or from an offset of one partition.
 
-import { parseArgs } from "node:util";
 import { decodeBatches } from "../format/index.ts";
-import type { LogManager } from "../log/index.ts";
-import { BYTE_ENCODINGS, type ByteEncoding, encodeBytes } from "./encoding.ts";
+import { type LogManager, OffsetOutOfRangeError, PARTITIONS_MAX, UnknownTopicOrPartitionError } from "../log/index.ts";
+import { BYTE_ENCODINGS, encodeBytes } from "./encoding.ts";
+import { choiceFlag, integerFlag, optionalIntegerFlag, parseFlags, required } from "./flags.ts";
 import type { Output } from "./platform.ts";
 import { UsageError } from "./usage.ts";
 
 const FETCH_BYTES = 1024 * 1024;
 
-export async function consumeCommand(args: string[], open: (dataDir: string) => Promise<LogManager>, out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      "data-dir": { type: "string" },
-      "from-beginning": { type: "boolean" },
-      partition: { type: "string" },
-      offset: { type: "string" },
-      "max-messages": { type: "string" },
-      format: { type: "string", default: "text" },
-      encoding: { type: "string", default: "utf8" },
-    },
-    strict: true,
-  });
-  const [topic] = positionals;
-  if (topic === undefined || positionals.length > 1) throw new UsageError("consume needs exactly one TOPIC");
-  if (values["data-dir"] === undefined) throw new UsageError("consume needs --data-dir DIR");
-  if (values.format !== "text" && values.format !== "json") throw new UsageError(`--format must be text or json, got ${values.format}`);
-  const encoding = values.encoding as ByteEncoding;
-  if (!BYTE_ENCODINGS.includes(encoding)) throw new UsageError(`--encoding must be one of ${BYTE_ENCODINGS.join(", ")}, got ${values.encoding}`);
-  const offsetOption = values.offset ?? (values["from-beginning"] ? "earliest" : "latest");
-  const numericOffset = /^\d+$/.test(offsetOption) ? Number(offsetOption) : null;
-  if (numericOffset === null && offsetOption !== "earliest" && offsetOption !== "latest") {
-    throw new UsageError(`--offset must be earliest, latest or a non-negative integer, got ${offsetOption}`);
-  }
-  if (numericOffset !== null && values.partition === undefined) throw new UsageError("--offset N needs --partition P");
-  const maxMessages = values["max-messages"] === undefined ? Infinity : Number(values["max-messages"]);
-  if (!(maxMessages > 0)) throw new UsageError(`--max-messages must be a positive integer, got ${values["max-messages"]}`);
+const FLAGS = {
+  "data-dir": { type: "string" },
+  "from-beginning": { type: "boolean" },
+  partition: { type: "string" },
+  offset: { type: "string" },
+  "max-messages": { type: "string" },
+  format: { type: "string" },
+  encoding: { type: "string" },
+} as const;
 
-  const manager = await open(values["data-dir"]);
+export async function consumeCommand(
+  args: string[],
+  open: (dataDir: string, request?: { readonly topics?: readonly string[] }) => Promise<LogManager>,
+  out: Output,
+): Promise<number> {
+  const { values, positionals } = parseFlags("consume", args, FLAGS, ["TOPIC"]);
+  const [topic] = positionals;
+  if (topic === undefined) throw new UsageError("consume needs a TOPIC");
+  const dataDir = required("consume", "data-dir", values["data-dir"], "DIR");
+  const format = choiceFlag("format", values.format ?? "text", ["text", "json"] as const);
+  const encoding = choiceFlag("encoding", values.encoding ?? "utf8", BYTE_ENCODINGS);
+  const offsetOption = values.offset ?? (values["from-beginning"] ? "earliest" : "latest");
+  if (values.offset !== undefined && values["from-beginning"]) throw new UsageError("consume takes --from-beginning or --offset, not both");
+  if (offsetOption !== "earliest" && offsetOption !== "latest" && !/^\d+$/.test(offsetOption)) {
+    throw new UsageError(`--offset must be earliest, latest or a non-negative integer, got ${JSON.stringify(offsetOption)}`);
+  }
+  const numericOffset = offsetOption === "earliest" || offsetOption === "latest" ? null : integerFlag("offset", offsetOption, 0);
+  const requestedPartition = optionalIntegerFlag("partition", values.partition, 0, PARTITIONS_MAX - 1, undefined);
+  if (numericOffset !== null && requestedPartition === undefined) throw new UsageError("--offset N needs --partition P");
+  const maxMessages = optionalIntegerFlag("max-messages", values["max-messages"], 1, Number.MAX_SAFE_INTEGER, Infinity);
+
+  const manager = await open(dataDir, { topics: [topic] });
   let count = 0;
   try {
     const partitionCount = manager.describeTopic(topic).partitions;
-    const partitions = values.partition === undefined
+    if (requestedPartition !== undefined && requestedPartition >= partitionCount) throw new UnknownTopicOrPartitionError(topic, requestedPartition);
+    const partitions = requestedPartition === undefined
       ? Array.from({ length: partitionCount }, (_, p) => p)
-      : [Number(values.partition)];
+      : [requestedPartition];
     for (const partition of partitions) {
+      if (out.readerGone) break;
       const log = manager.log(topic, partition);
       let offset = numericOffset ?? (offsetOption === "earliest" ? log.logStartOffset : log.logEndOffset);
-      while (count < maxMessages && offset < log.logEndOffset) {
+      // Kafka's console consumer would not print nothing for an offset the log does not have.
+      if (offset < log.logStartOffset || offset > log.logEndOffset) {
+        throw new OffsetOutOfRangeError(offset, log.logStartOffset, log.logEndOffset, log.topicPartition);
+      }
+      // Records are printed as they are read, one fetch at a time: waiting for
+      // standard output to drain keeps memory flat, and a reader that went
+      // away (`| head -1`) stops the reading.
+      while (count < maxMessages && offset < log.logEndOffset && !out.readerGone) {
         const batches = decodeBatches((await log.read(offset, { maxBytes: FETCH_BYTES })).records);
         if (batches.length === 0) break;
         for (const batch of batches) {
           for (const record of batch.records) {
             if (record.offset < offset || batch.isControl || count >= maxMessages) continue;
             const value = encodeBytes(record.value, encoding);
-            out.line(values.format === "text" ? String(value) : JSON.stringify({
+            out.line(format === "text" ? String(value) : JSON.stringify({
               partition,
               offset: record.offset,
               timestamp: record.timestamp,
@@ -70,6 +80,8 @@ export async function consumeCommand(args: string[], open: (dataDir: string) => 
           }
           offset = batch.lastOffset + 1;
         }
+        out.flush();
+        await out.drained();
       }
     }
   } finally {

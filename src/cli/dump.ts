@@ -1,20 +1,24 @@
 // `loglab dump`: what kafka-dump-log.sh prints for a segment's .log (each
 // batch, and with --print-data-log each record), .index or .timeindex file,
-// and how many bytes at the end are not valid batches, and why.
+// and how many bytes at the end are not valid batches, and why. It only
+// reads; a file that is not wholly valid ends it with exit code 1.
 
-import { parseArgs } from "node:util";
-import { decodeBatches, readBatchHeader, validateBatches } from "../format/index.ts";
-import type { Storage } from "../storage/index.ts";
+import { decodeBatches, OFFSET_INDEX_ENTRY_BYTES, readBatchHeader, TIME_INDEX_ENTRY_BYTES, validateBatches } from "../format/index.ts";
 import { encodeBytes } from "./encoding.ts";
+import { InvalidSegmentFileError } from "./errors.ts";
+import { parseFlags } from "./flags.ts";
 import type { Output } from "./platform.ts";
 import { UsageError } from "./usage.ts";
+
+const FLAGS = { "print-data-log": { type: "boolean" }, files: { type: "string" } } as const;
 
 function baseOffsetOf(fileName: string): number {
   const match = /(\d{20})\.[a-z]+$/.exec(fileName);
   return match === null ? 0 : Number(match[1]);
 }
 
-function dumpLog(bytes: Uint8Array, fileName: string, printDataLog: boolean, out: Output): void {
+/** Prints a .log file's batches; returns what is wrong with it, or null. */
+function dumpLog(bytes: Uint8Array, fileName: string, printDataLog: boolean, out: Output): string | null {
   out.line(`Starting offset: ${baseOffsetOf(fileName)}`);
   const report = validateBatches(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -44,43 +48,84 @@ function dumpLog(bytes: Uint8Array, fileName: string, printDataLog: boolean, out
     }
     position += b.sizeInBytes;
   }
-  if (report.error !== null) {
-    out.line(`Found ${bytes.length - report.validBytes} invalid bytes at the end of ${fileName}: ${report.error.message}`);
-  }
+  if (report.error === null) return null;
+  const invalid = `${bytes.length - report.validBytes} invalid bytes at the end of ${fileName}: ${report.error.message}`;
+  out.line(`Found ${invalid}`);
+  return report.validBytes === 0 ? `not a log segment: ${invalid}` : invalid;
 }
 
-function dumpIndex(bytes: Uint8Array, fileName: string, out: Output): void {
+/** What is wrong with one index entry given the one before it, or null. */
+type EntryCheck = (at: number, previous: number | null) => string | null;
+
+/**
+ * Prints an .index or .timeindex file's entries, marking each that cannot be
+ * right: a position that is negative or past the end of the segment's .log
+ * (when `logBytes` is known), an offset below the segment's base offset, and
+ * offsets, positions or timestamps that do not increase. Returns what is wrong, or null.
+ */
+function dumpIndex(bytes: Uint8Array, fileName: string, logBytes: number | null, out: Output): string | null {
   const base = baseOffsetOf(fileName);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const timeIndex = fileName.endsWith(".timeindex");
-  const entryBytes = timeIndex ? 12 : 8;
+  const entryBytes = timeIndex ? TIME_INDEX_ENTRY_BYTES : OFFSET_INDEX_ENTRY_BYTES;
+  const relativeOffsetAt = (at: number) => view.getInt32(at + (timeIndex ? 8 : 0));
+  const checks: EntryCheck[] = timeIndex
+    ? [
+      (at) => (relativeOffsetAt(at) < 0 ? "offset below the segment's base offset" : null),
+      (at, previous) => (previous !== null && relativeOffsetAt(at) < relativeOffsetAt(previous) ? "offset lower than the previous entry's" : null),
+      (at, previous) => (previous !== null && view.getBigInt64(at) <= view.getBigInt64(previous) ? "timestamp not after the previous entry's" : null),
+    ]
+    : [
+      (at) => (relativeOffsetAt(at) < 0 ? "offset below the segment's base offset" : null),
+      (at) => (view.getInt32(at + 4) < 0 ? "negative position" : null),
+      (at) => (logBytes !== null && view.getInt32(at + 4) >= logBytes ? `position past the end of the .log (${logBytes} bytes)` : null),
+      (at, previous) => (previous !== null && relativeOffsetAt(at) <= relativeOffsetAt(previous) ? "offset not after the previous entry's" : null),
+      (at, previous) => (previous !== null && view.getInt32(at + 4) <= view.getInt32(previous + 4) ? "position not after the previous entry's" : null),
+    ];
+  const problems: string[] = [];
+  let previous: number | null = null;
   for (let at = 0; at + entryBytes <= bytes.length; at += entryBytes) {
-    out.line(timeIndex
-      ? `timestamp: ${view.getBigInt64(at)} offset: ${base + view.getInt32(at + 8)}`
-      : `offset: ${base + view.getInt32(at)} position: ${view.getInt32(at + 4)}`);
+    // Kafka preallocates index files: an all-zero entry after the first is unused space, where its dump stops too.
+    if (at > 0 && bytes.subarray(at, at + entryBytes).every((b) => b === 0)) break;
+    const line = timeIndex
+      ? `timestamp: ${view.getBigInt64(at)} offset: ${base + relativeOffsetAt(at)}`
+      : `offset: ${base + relativeOffsetAt(at)} position: ${view.getInt32(at + 4)}`;
+    const wrong = checks.map((check) => check(at, previous)).filter((problem) => problem !== null);
+    out.line(wrong.length === 0 ? line : `${line} INVALID: ${wrong.join(", ")}`);
+    if (wrong.length > 0) problems.push(`entry ${at / entryBytes}: ${wrong.join(", ")}`);
+    previous = at;
   }
-  if (bytes.length % entryBytes !== 0) out.line(`Found ${bytes.length % entryBytes} trailing bytes that are not a whole entry`);
+  if (bytes.length % entryBytes !== 0) {
+    out.line(`Found ${bytes.length % entryBytes} trailing bytes that are not a whole entry`);
+    problems.push(`${bytes.length % entryBytes} trailing bytes that are not a whole entry`);
+  }
+  if (problems.length === 0) return null;
+  return `${problems.length} invalid index entr${problems.length === 1 ? "y" : "ies"} (first: ${problems[0]})`;
 }
 
-export async function dumpCommand(args: string[], openFolder: (folder: string) => Promise<Storage>, out: Output): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { "print-data-log": { type: "boolean" }, files: { type: "string" } },
-    strict: true,
-  });
+/** How dump reads: whole files and file sizes, read-only. */
+export interface ReadOnlyFiles {
+  read(path: string): Promise<Uint8Array>;
+  /** The size of a file, or null when there is none. */
+  size(path: string): Promise<number | null>;
+}
+
+export async function dumpCommand(args: string[], files: ReadOnlyFiles, out: Output): Promise<void> {
+  const { values, positionals } = parseFlags("dump", args, FLAGS, ["FILE"]);
+  if (positionals.length > 0 && values.files !== undefined) throw new UsageError("dump takes FILE or --files FILE, not both");
   const path = positionals[0] ?? values.files;
   if (path === undefined) throw new UsageError("dump needs a FILE (.log, .index or .timeindex)");
-  const slash = path.lastIndexOf("/");
-  const storage = await openFolder(slash < 0 ? "." : path.slice(0, slash) || "/");
-  const name = path.slice(slash + 1);
-  if (!(await storage.exists(name))) throw new UsageError(`no such file: ${path}`);
-  const file = await storage.open(name);
-  const bytes = await file.read(0, file.size);
-  await file.close();
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  const isLog = name.endsWith(".log");
+  if (!isLog && !name.endsWith(".index") && !name.endsWith(".timeindex")) {
+    throw new UsageError(`dump reads .log, .index and .timeindex files, not ${path}`);
+  }
+  // A missing file or folder is the runtime's error, which names the path; nothing is created.
+  const bytes = await files.read(path);
   out.line(`Dumping ${path}`);
-  if (name.endsWith(".log")) dumpLog(bytes, name, values["print-data-log"] ?? false, out);
-  else if (name.endsWith(".index") || name.endsWith(".timeindex")) dumpIndex(bytes, name, out);
-  else throw new UsageError(`dump reads .log, .index and .timeindex files, not ${name}`);
+  const problem = isLog
+    ? dumpLog(bytes, name, values["print-data-log"] ?? false, out)
+    : dumpIndex(bytes, name, await files.size(path.replace(/\.(index|timeindex)$/, ".log")), out);
   out.flush();
+  if (problem !== null) throw new InvalidSegmentFileError(path, problem);
 }

@@ -2,30 +2,50 @@
 // cleanup, after Kafka's console tools. main(argv) returns the exit code:
 // 0 done, 1 refused or failed, 2 usage. src/cli/main.ts runs it as a program.
 
-import { LoglabError } from "../format/index.ts";
 import { LogManager } from "../log/index.ts";
 import { systemClock, systemRandom } from "../runtime/index.ts";
+import { checkCommand } from "./check.ts";
 import { cleanupCommand } from "./cleanup.ts";
 import { consumeCommand } from "./consume.ts";
 import { dumpCommand } from "./dump.ts";
-import { folderStorage, Output, printError, stdinLines } from "./platform.ts";
+import { reportFailure } from "./failure.ts";
+import { fileSize, readFileBytes, stdinChunks } from "./input.ts";
+import { folderStorage, Output, printError } from "./platform.ts";
 import { produceCommand } from "./produce.ts";
+import { describeRecovery } from "./recovery-report.ts";
 import { topicsCommand } from "./topics.ts";
 import { USAGE, UsageError } from "./usage.ts";
 
-async function openManager(dataDir: string): Promise<LogManager> {
-  const manager = await LogManager.open({ storage: await folderStorage(dataDir), clock: systemClock });
-  for (const recovery of manager.recoveries) {
-    if (recovery.truncatedBytes > 0 || recovery.deletedSegments.length > 0) {
-      const reasons = recovery.recovered.filter((r) => r.error !== null).map((r) => r.error!.message).join("; ");
-      printError(
-        `recovered ${recovery.topicPartition}: truncated ${recovery.truncatedBytes} bytes` +
-        (recovery.deletedSegments.length > 0 ? `, deleted segments ${recovery.deletedSegments.join(", ")}` : "") +
-        (reasons === "" ? "" : ` (${reasons})`),
-      );
-    }
-  }
-  return manager;
+/** What a command asks of the data dir: to write it (holding its lock) or only read it, and which topics' logs. */
+export interface OpenRequest {
+  readonly readOnly?: boolean;
+  /** Only these topics' logs are opened (default: all). */
+  readonly topics?: readonly string[];
+}
+
+export type OpenManager = (dataDir: string, request?: OpenRequest) => Promise<LogManager>;
+
+/**
+ * How `command` opens a data dir: by default as `defaults` say. A writer takes
+ * the lock as "loglab <command>", so a second writer is refused naming it; a
+ * reader creates nothing, not even a missing data dir.
+ */
+function managerOpener(command: string, defaults: OpenRequest = {}): OpenManager {
+  return async (dataDir, request = {}) => {
+    const readOnly = request.readOnly ?? defaults.readOnly ?? false;
+    const topics = request.topics ?? defaults.topics;
+    const manager = await LogManager.open({
+      storage: await folderStorage(dataDir, { readOnly }),
+      clock: systemClock,
+      readOnly,
+      command: `loglab ${command}`,
+      onLogWarning: (warning) => printError(`warning: ${warning.message}`),
+      ...(topics === undefined ? {} : { topics }),
+    });
+    for (const warning of manager.warnings) printError(`warning: ${warning}`);
+    for (const recovery of manager.recoveries) for (const line of describeRecovery(recovery)) printError(line);
+    return manager;
+  };
 }
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -33,22 +53,27 @@ async function run(argv: readonly string[]): Promise<number> {
   const out = new Output();
   switch (command) {
     case "topics":
-      await topicsCommand(args, openManager, out);
+      await topicsCommand(args, managerOpener("topics"), out);
       break;
     case "produce":
-      await produceCommand(args, stdinLines(), openManager, systemClock, systemRandom);
+      await produceCommand(args, stdinChunks(), managerOpener("produce"), systemClock, systemRandom, printError);
       break;
     case "consume": {
-      const count = await consumeCommand(args, openManager, out);
+      const count = await consumeCommand(args, managerOpener("consume", { readOnly: true }), out);
       printError(`Processed a total of ${count} messages`);
       break;
     }
     case "dump":
-      await dumpCommand(args, folderStorage, out);
+      await dumpCommand(args, { read: readFileBytes, size: fileSize }, out);
       break;
     case "cleanup":
-      await cleanupCommand(args, openManager, out);
+      await cleanupCommand(args, managerOpener("cleanup"), out);
       break;
+    case "check": {
+      const clean = await checkCommand(args, folderStorage, systemClock, out);
+      out.flush();
+      return clean ? 0 : 1;
+    }
     case undefined:
     case "help":
     case "--help":
@@ -62,19 +87,14 @@ async function run(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** Runs one command and returns its exit code; errors that are not loglab's or a usage problem are thrown. */
+/**
+ * Runs one command and returns its exit code. Whatever ends it early, one of
+ * loglab's errors or not, is one line on stderr: 2 for usage, 1 otherwise.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await run(argv);
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      printError(`${(error as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (error instanceof LoglabError) {
-      printError(`error: ${error.message}`);
-      return 1;
-    }
-    throw error;
+    return reportFailure(error);
   }
 }

@@ -5,19 +5,25 @@ export const USAGE = `loglab — a Kafka-style commit log in Kafka's on-disk for
 Usage:
   loglab topics --data-dir DIR [--list | --describe] [--topic TOPIC]
   loglab topics --data-dir DIR --create TOPIC [--partitions N] [--config key=value]...
-  loglab produce TOPIC --data-dir DIR [--partitions N] [--key-separator SEP] [--null-marker STR]
+  loglab produce TOPIC --data-dir DIR [--partitions N] [--key-separator SEP] [--null-marker STR] [--skip-oversized]
                  [--partitioner murmur2|consistent|murmur2_random|consistent_random|random]
   loglab consume TOPIC --data-dir DIR [--from-beginning] [--partition P] [--offset earliest|latest|N]
                  [--max-messages N] [--format text|json] [--encoding utf8|hex|base64]
-  loglab dump FILE [--print-data-log]
+  loglab dump FILE [--print-data-log]        (exit 1 when the file is not wholly valid)
   loglab cleanup --data-dir DIR [--topic TOPIC] [--roll]
+  loglab check --data-dir DIR                (changes nothing; exit 1 when it finds a problem)
 
 The data folder uses Kafka's layout (DIR/TOPIC-P/00000000000000000000.log), so
 Kafka's tools read what loglab writes and loglab reads what Kafka wrote.
 produce reads records from standard input, one per line ("key<SEP>value" with
---key-separator; a value equal to --null-marker is a tombstone); consume prints
+--key-separator; a value equal to --null-marker is a tombstone), its bytes
+as they are; a line over the topic's max.message.bytes stops it, after every
+line before it is stored, unless --skip-oversized skips it. consume prints
 values (or JSON objects with --format json). cleanup applies retention and
 compaction now, as Kafka's log cleaner would in the background; --roll first
-closes the active segments, which the cleaner never touches.`;
+closes the active segments, which the cleaner never touches.
+
+Exit codes: 0 done, 1 refused or failed, 2 usage. Errors are one line on
+stderr; LOGLAB_DEBUG=1 adds the stack trace.`;
 
 export class UsageError extends Error {}

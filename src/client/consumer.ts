@@ -6,11 +6,11 @@
 // crash loses records or redelivers them: that is the application's choice.
 
 import type { TopicPartition } from "../broker/protocol.ts";
-import { decodeBatches, LoglabError, type RecordHeader } from "../format/index.ts";
+import { CorruptRecordError, decodeBatches, LoglabError, type RecordHeader } from "../format/index.ts";
 import { OffsetOutOfRangeError } from "../log/index.ts";
 import type { Timer } from "../runtime/index.ts";
 import { type ConsumerConfig, type ResolvedConsumerConfig, resolveConsumerConfig } from "./consumer-config.ts";
-import { ClientClosedError } from "./errors.ts";
+import { asLoglabError, ClientClosedError } from "./errors.ts";
 import { GroupMember } from "./group-member.ts";
 import type { ClientRuntime } from "./producer.ts";
 import { withRequestTimeouts } from "./request-timeout.ts";
@@ -46,8 +46,12 @@ export class NoOffsetForPartitionError extends LoglabError {
 const tpKey = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
 /** What JoinGroup may take beyond the rebalance timeout before the consumer gives up on it. */
 const JOIN_GRACE_MS = 5_000;
-/** A request that timed out or met a retriable error: poll() tries again next time instead of failing. */
-const retriable = (error: unknown): boolean => error instanceof LoglabError && error.retriable;
+/**
+ * A request that timed out or met a retriable error: poll() tries again next
+ * time instead of failing. Not a corrupt batch: the same bytes would be read
+ * again, so it is raised (as Kafka's fetcher raises CorruptRecordException).
+ */
+const retriable = (error: unknown): boolean => error instanceof LoglabError && error.retriable && !(error instanceof CorruptRecordError);
 
 export class Consumer {
   readonly config: ResolvedConsumerConfig;
@@ -60,9 +64,14 @@ export class Consumer {
   #listener: RebalanceListener = {};
   #autoCommit: Timer | null = null;
   #pollDeadline: Timer | null = null;
+  /** Set when close() starts: timers stop re-arming. */
+  #closing: Promise<void> | null = null;
+  /** Set when close() is done: every method then refuses with ClientClosedError. */
   #closed = false;
   /** The last error an automatic commit met (it does not throw anywhere). */
   lastAutoCommitError: LoglabError | null = null;
+  /** What a rebalance listener threw outside any call of the caller's: the next poll() throws it. */
+  #listenerError: unknown = null;
 
   private readonly transport: BrokerTransport;
 
@@ -77,6 +86,11 @@ export class Consumer {
     this.transport = withRequestTimeouts(transport, runtime.scheduler, { timeoutMs: this.config.requestTimeoutMs, overrides: { joinGroup: joinTimeoutMs } });
   }
 
+  /** Java's consumer refuses every call after close(); so does this one. */
+  #ensureOpen(): void {
+    if (this.#closed) throw new ClientClosedError("consumer");
+  }
+
   #requireGroup(what: string): string {
     if (this.config.groupId === null) throw new LoglabError("INVALID_GROUP_ID", `${what} needs group.id`);
     return this.config.groupId;
@@ -84,6 +98,7 @@ export class Consumer {
 
   /** Joins the group (at the next poll) to share the topics' partitions with its other members. */
   subscribe(topics: readonly string[], listener: RebalanceListener = {}): void {
+    this.#ensureOpen();
     const groupId = this.#requireGroup("subscribe()");
     this.#listener = listener;
     this.#member?.stop();
@@ -100,18 +115,21 @@ export class Consumer {
 
   /** Reads these partitions without a group (commits, if any, use generation -1). */
   assign(partitions: readonly TopicPartition[]): void {
+    this.#ensureOpen();
     this.#member?.stop();
     this.#member = null;
-    void this.#assign(partitions);
+    void this.#assign(partitions).catch((error: unknown) => { this.#listenerError ??= error; });
     this.#startAutoCommit();
   }
 
   assignment(): TopicPartition[] {
+    this.#ensureOpen();
     return [...this.#assigned];
   }
 
   /** The group generation and member id this consumer holds its assignment under (Java's groupMetadata()). */
   groupMetadata(): { generationId: number; memberId: string } {
+    this.#ensureOpen();
     return { generationId: this.#member?.generationId ?? -1, memberId: this.#member?.memberId ?? "" };
   }
 
@@ -136,7 +154,9 @@ export class Consumer {
     this.#autoCommit?.cancel();
     if (!this.config.autoCommit || this.config.groupId === null) return;
     this.#autoCommit = this.runtime.scheduler.setTimer(this.config.autoCommitIntervalMs, () => {
-      void this.#commitStored(true).finally(() => { if (!this.#closed) this.#startAutoCommit(); });
+      void this.#commitStored(true)
+        .catch((error: unknown) => { this.lastAutoCommitError = asLoglabError(error); })
+        .finally(() => { if (this.#closing === null) this.#startAutoCommit(); });
     });
   }
 
@@ -146,7 +166,12 @@ export class Consumer {
    * is stored as handed to the application.
    */
   async poll(timeoutMs = 0): Promise<ConsumerRecord[]> {
-    if (this.#closed) throw new ClientClosedError("consumer");
+    this.#ensureOpen();
+    if (this.#listenerError !== null) {
+      const error = this.#listenerError;
+      this.#listenerError = null;
+      throw error;
+    }
     this.#armPollDeadline();
     const deadline = this.runtime.scheduler.nowMs() + timeoutMs;
     for (;;) {
@@ -169,8 +194,12 @@ export class Consumer {
     if (this.#member === null) return;
     this.#pollDeadline = this.runtime.scheduler.setTimer(this.config.maxPollIntervalMs, () => {
       const member = this.#member;
-      if (member === null || this.#closed) return;
-      void member.leave();
+      if (member === null || this.#closing !== null) return;
+      // A LeaveGroup the broker cannot answer still leaves (the session times out there);
+      // a rebalance listener's failure surfaces at the next poll().
+      void member.leave().catch((error: unknown) => {
+        if (!(error instanceof LoglabError)) this.#listenerError ??= error;
+      });
     });
   }
 
@@ -212,7 +241,7 @@ export class Consumer {
       partitions: targets.map((tp) => ({ ...tp, fetchOffset: this.#positions.get(tpKey(tp))!.offset, maxBytes: this.config.maxPartitionFetchBytes })),
     });
     // Fail before any position moves, so no partition's records are skipped by an error in another.
-    const fatal = partitions.find((a) => a.error !== null && !(a.error instanceof OffsetOutOfRangeError) && !a.error.retriable);
+    const fatal = partitions.find((a) => a.error !== null && !(a.error instanceof OffsetOutOfRangeError) && !retriable(a.error));
     if (fatal !== undefined) throw fatal.error;
     const records: ConsumerRecord[] = [];
     const outOfRange: TopicPartition[] = [];
@@ -255,6 +284,7 @@ export class Consumer {
    * next to read), to be committed by the next commit.
    */
   storeOffsets(records: readonly TopicPartitionOffset[]): void {
+    this.#ensureOpen();
     for (const record of records) {
       const key = tpKey(record);
       if (!this.#assigned.some((tp) => tpKey(tp) === key)) continue; // no longer ours
@@ -264,6 +294,7 @@ export class Consumer {
 
   /** Commits `offsets` (each the next offset to read), or everything stored. Throws the commit's error. */
   async commit(offsets?: readonly TopicPartitionOffset[]): Promise<void> {
+    this.#ensureOpen();
     if (offsets === undefined) return this.#commitStored(false);
     await this.#send(offsets);
   }
@@ -298,12 +329,14 @@ export class Consumer {
 
   /** The group's committed offsets (the next to read; -1 when none). */
   async committed(partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]> {
+    this.#ensureOpen();
     const { partitions: answers } = await this.transport.offsetFetch(this.#requireGroup("committed()"), partitions);
     return answers.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
   }
 
   /** Moves a partition's position: the next poll fetches from `offset`. */
   seek(partition: TopicPartition, offset: number): void {
+    this.#ensureOpen();
     if (!this.#assigned.some((tp) => tpKey(tp) === tpKey(partition))) {
       throw new LoglabError("ILLEGAL_STATE", `cannot seek ${tpKey(partition)}: it is not assigned to this consumer`);
     }
@@ -311,17 +344,33 @@ export class Consumer {
   }
 
   position(partition: TopicPartition): number | undefined {
+    this.#ensureOpen();
     return this.#positions.get(tpKey(partition))?.offset;
   }
 
-  /** Commits what is stored (with auto-commit), leaves the group, and stops every timer. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Commits what is stored (with auto-commit), leaves the group, and stops
+   * every timer. Like Java's close(), it closes even when the broker cannot be
+   * reached: a commit that fails is kept in lastAutoCommitError, a LeaveGroup
+   * that fails is left to the session timeout. Closing again waits for the same close.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#autoCommit?.cancel();
     this.#pollDeadline?.cancel();
-    if (this.config.autoCommit && this.config.groupId !== null) await this.#commitStored(true);
-    this.#closed = true;
-    await this.#member?.leave();
-    this.#member?.stop();
+    try {
+      if (this.config.autoCommit && this.config.groupId !== null) await this.#commitStored(true);
+      // The rebalance listener still runs (and may commit) while the member leaves.
+      await this.#member?.leave();
+    } catch (error) {
+      if (!(error instanceof LoglabError)) throw error;
+    } finally {
+      this.#member?.stop();
+      this.#closed = true;
+    }
   }
 }

@@ -30,3 +30,9 @@ export class ClientClosedError extends LoglabError {
     super("CLIENT_CLOSED", `${what} is closed`);
   }
 }
+
+/** A rejection from a transport or from a caller's callback, as a typed error (Kafka's UNKNOWN_SERVER_ERROR when untyped). */
+export function asLoglabError(error: unknown): LoglabError {
+  if (error instanceof LoglabError) return error;
+  return new LoglabError("UNKNOWN_SERVER_ERROR", error instanceof Error ? error.message : String(error));
+}

@@ -7,10 +7,11 @@
 // the injected Scheduler; all randomness through the injected Random.
 
 import type { Acks } from "../broker/protocol.ts";
-import { type BytesInput, encodeBatch, LoglabError, type RecordInput } from "../format/index.ts";
+import { type BytesInput, checkRecordInput, encodeBatch, InvalidRecordError, LoglabError, type RecordInput } from "../format/index.ts";
+import { UnknownTopicOrPartitionError } from "../log/index.ts";
 import { partitionFor } from "../partitioner/index.ts";
 import type { Random, Scheduler, Timer } from "../runtime/index.ts";
-import { ClientClosedError, DeliveryTimeoutError, RequestTimedOutError } from "./errors.ts";
+import { asLoglabError, ClientClosedError, DeliveryTimeoutError, RequestTimedOutError } from "./errors.ts";
 import { type ProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from "./producer-config.ts";
 import type { BrokerTransport } from "./transport.ts";
 
@@ -91,6 +92,8 @@ export class Producer {
   #currentProducerId: number | null = null;
   readonly #unsettled = new Set<Promise<unknown>>();
   #closed = false;
+  /** The close in progress or done. */
+  #closing: Promise<void> | null = null;
   /** The open transaction's partitions, each added to it (AddPartitionsToTxn) before its first batch is sent. */
   #transaction: Map<string, Promise<void>> | null = null;
   /** A fenced producer (a newer one has its transactional.id) may do nothing more. */
@@ -104,8 +107,14 @@ export class Producer {
     this.config = resolveProducerConfig(config);
   }
 
-  /** Sends the messages; resolves with each one's metadata once the broker has it (per acks). */
+  /**
+   * Sends the messages; resolves with each one's metadata once the broker has
+   * it (per acks). A message that is not a valid record, or names a partition
+   * the topic does not have, fails the whole send at once, before any of its
+   * messages is batched.
+   */
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    if (this.#closed) throw new ClientClosedError("producer");
     if (this.config.transactionalId !== null && this.#transaction === null) {
       throw new LoglabError("ILLEGAL_STATE", "a transactional producer sends inside a transaction: use producer.transaction()");
     }
@@ -124,7 +133,15 @@ export class Producer {
   async #appendAll(record: ProducerRecord): Promise<RecordMetadata[]> {
     if (this.#closed) throw new ClientClosedError("producer");
     if (this.#fenced !== null) throw this.#fenced;
-    const partitionCount = await this.#partitionCount(record.topic);
+    const highestPartition = checkProducerRecord(record);
+    let partitionCount = await this.#partitionCount(record.topic);
+    if (highestPartition >= partitionCount) {
+      // The topic may have grown since its metadata was cached: ask once more, then fail
+      // at once (retrying cannot make a partition appear, and Kafka's wait ends in a timeout).
+      this.#partitionCounts.delete(record.topic);
+      partitionCount = await this.#partitionCount(record.topic);
+      if (highestPartition >= partitionCount) throw new UnknownTopicOrPartitionError(record.topic, highestPartition, partitionCount);
+    }
     return Promise.all(record.messages.map((message) => this.#append(record.topic, message, partitionCount)));
   }
 
@@ -135,7 +152,7 @@ export class Producer {
         const answer = topics[0]!;
         if (answer.error !== null) throw answer.error;
         return answer.partitions;
-      });
+      }).catch((error: unknown) => { throw asLoglabError(error); });
       count.catch(() => this.#partitionCounts.delete(topic));
       this.#partitionCounts.set(topic, count);
     }
@@ -196,6 +213,9 @@ export class Producer {
     this.#inFlight.add(key);
     try {
       await this.#deliver(batch);
+    } catch (error) {
+      // Nobody awaits a drain: whatever went wrong is the batch's outcome, not an unhandled rejection.
+      this.#fail(batch, asLoglabError(error));
     } finally {
       this.#inFlight.delete(key);
       void this.#drain(key);
@@ -220,7 +240,10 @@ export class Producer {
       }
       // delivery.timeout.ms bounds the whole delivery, the attempt in flight included.
       const remainingMs = batch.createdMs + this.config.deliveryTimeoutMs - this.runtime.scheduler.nowMs();
-      const answer = await this.#withTimeout(request, Math.min(this.config.requestTimeoutMs, remainingMs));
+      // A transport may fail the request itself (a closed broker, a broken channel): that is this batch's
+      // error, to retry or report like any other, never a rejection that escapes the producer.
+      const answer = await this.#withTimeout(request, Math.min(this.config.requestTimeoutMs, remainingMs))
+        .catch((error: unknown) => failedAnswer(asLoglabError(error)));
       const error = answer === TIMED_OUT
         ? new RequestTimedOutError(this.config.requestTimeoutMs, `produce to ${tpKey(batch.topic, batch.partition)}`)
         : answer.partitions[0]!.error;
@@ -288,6 +311,7 @@ export class Producer {
    * aborting what it left open) and opens a transaction.
    */
   async transaction(): Promise<Transaction> {
+    if (this.#closed) throw new ClientClosedError("producer");
     const transactionalId = this.config.transactionalId;
     if (transactionalId === null) throw new LoglabError("ILLEGAL_STATE", "transaction() needs transactional.id");
     if (this.#fenced !== null) throw this.#fenced;
@@ -296,6 +320,7 @@ export class Producer {
     this.#transaction = new Map();
     const request = { transactionalId, producerId, producerEpoch };
     const end = async (commit: boolean): Promise<void> => {
+      if (this.#closed) throw new ClientClosedError("producer");
       const sends = [...this.#unsettled];
       this.#closeOpenBatches();
       const outcomes = await Promise.allSettled(sends);
@@ -312,8 +337,10 @@ export class Producer {
     };
     return {
       send: (record) => this.#send(record),
-      sendOffsets: ({ consumerGroupId, offsets }) =>
-        this.#fenceOn(this.transport.addOffsetsToTxn({ ...request, offsets: { groupId: consumerGroupId, offsets } })),
+      sendOffsets: async ({ consumerGroupId, offsets }) => {
+        if (this.#closed) throw new ClientClosedError("producer");
+        return this.#fenceOn(this.transport.addOffsetsToTxn({ ...request, offsets: { groupId: consumerGroupId, offsets } }));
+      },
       commit: () => end(true),
       abort: () => end(false),
     };
@@ -373,15 +400,54 @@ export class Producer {
 
   /** Sends every batch now (without waiting for linger.ms) and waits until each is delivered or failed. */
   async flush(): Promise<void> {
+    if (this.#closed) throw new ClientClosedError("producer");
+    await this.#flush();
+  }
+
+  async #flush(): Promise<void> {
     this.#closeOpenBatches();
     await Promise.allSettled([...this.#unsettled]);
   }
 
-  /** Flushes, then refuses further sends. */
-  async close(): Promise<void> {
-    await this.flush();
-    this.#closed = true;
+  /**
+   * Refuses further sends at once, then sends what was already sent and waits
+   * for each outcome. Closing again waits for the same close.
+   */
+  close(): Promise<void> {
+    if (this.#closing === null) {
+      this.#closed = true;
+      this.#closing = this.#flush();
+    }
+    return this.#closing;
   }
+}
+
+/**
+ * Checks a send's messages before any is batched (so one bad message fails its
+ * own send, not a batch shared with other sends); returns the highest explicit
+ * partition, or -1.
+ */
+function checkProducerRecord(record: ProducerRecord): number {
+  if (typeof record !== "object" || record === null) throw new InvalidRecordError(`send() takes { topic, messages }, got ${String(record)}`);
+  const { messages } = record;
+  if (!Array.isArray(messages)) throw new InvalidRecordError(`messages must be an array of records, got ${typeof messages}`);
+  let highest = -1;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i]!;
+    checkRecordInput(message, "messages", i);
+    const partition = message.partition;
+    if (partition === undefined) continue;
+    if (!Number.isSafeInteger(partition) || partition < 0) {
+      throw new InvalidRecordError(`messages[${i}].partition must be a non-negative integer, got ${String(partition)}`);
+    }
+    if (partition > highest) highest = partition;
+  }
+  return highest;
+}
+
+/** A produce answer that carries a failure of the request itself. */
+function failedAnswer(error: LoglabError): { partitions: { error: LoglabError; baseOffset: number; logAppendTime: number }[] } {
+  return { partitions: [{ error, baseOffset: -1, logAppendTime: -1 }] };
 }
 
 function sizeOf(bytes: BytesInput | null | undefined): number {

@@ -14,6 +14,7 @@ import {
   E_VALUE_LENGTH, E_VALUE_POSITION, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAGIC, MAX_TIMESTAMP,
   PARTITION_LEADER_EPOCH, PRODUCER_EPOCH, PRODUCER_ID, RECORDS, RECORD_COUNT, RECORD_ENTRY_BYTES,
   REASON_NONE, S_BATCHES, S_DETAIL, S_DETAIL2, S_REASON, S_RECORDS, S_VALID_BYTES, SCAN_RESULT_BYTES,
+  type ScanReason,
 } from "./wasm-abi.ts";
 import { align8, core, memoryViews, reserve, scratchBase } from "./wasm-core.ts";
 
@@ -36,7 +37,7 @@ const textDecoder = new TextDecoder();
 function corruption(position: number, reasonCode: number, detail: number, detail2: number): CorruptRecordError {
   const reason = CORRUPTION_REASONS[reasonCode - 1];
   if (reason === undefined) throw new Error(`wasm core returned unknown scan reason ${reasonCode}`);
-  const text: Record<typeof reason, () => string> = {
+  const text: Record<ScanReason, () => string> = {
     "truncated-header": () => `${detail} bytes left, a batch header needs ${RECORDS}`,
     "batch-length-invalid": () => `batchLength ${detail} is below the header's ${RECORDS - LOG_OVERHEAD}`,
     "truncated-batch": () => `batch of ${detail} bytes, only ${detail2} remain`,
@@ -44,6 +45,8 @@ function corruption(position: number, reasonCode: number, detail: number, detail
     "crc-mismatch": () => `stored CRC ${detail >>> 0} != computed ${detail2 >>> 0}`,
     "record-count-invalid": () => `recordCount ${detail} does not match the records in the batch`,
     "record-malformed": () => `record ${detail2} at byte ${detail} has fields that do not fit its length`,
+    "offset-delta-invalid": () =>
+      `record ${detail2} has offsetDelta ${detail}: offset deltas must increase from 0 and stay within lastOffsetDelta`,
   };
   return new CorruptRecordError(position, reason, text[reason]());
 }

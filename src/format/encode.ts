@@ -58,14 +58,77 @@ function checkTimestamp(name: string, value: number): void {
   if (!Number.isSafeInteger(value)) throw new InvalidRecordError(`${name} must be a safe integer (ms), got ${value}`);
 }
 
-/** Bytes a header section may take in the encoder's input layout (UTF-8 at 3 bytes per code unit). */
-function headersBound(headers: readonly RecordHeaderInput[]): number {
+/** Names what a caller passed where bytes belong, for an error message. */
+function describeInput(input: unknown): string {
+  if (input === null || input === undefined) return String(input);
+  if (typeof input === "object") return (input as object).constructor?.name ?? "an object without a prototype";
+  if (typeof input === "function") return "a function";
+  return `${typeof input} ${String(input)}`;
+}
+
+/**
+ * Bytes a key or value may take in the encoder's input layout (UTF-8 at 3
+ * bytes per code unit), or -1 when it is not bytes: anything but a string, a
+ * Uint8Array or null would otherwise be written as nothing or as wrapped
+ * numbers. One typeof and one instanceof on the hot path; the realm-safe
+ * check runs only for what instanceof refused (a Uint8Array from another realm).
+ */
+function bytesBound(input: BytesInput | null | undefined): number {
+  if (input == null) return 0;
+  if (typeof input === "string") return input.length * 3;
+  if (input instanceof Uint8Array) return input.length;
+  if (ArrayBuffer.isView(input) && Object.prototype.toString.call(input) === "[object Uint8Array]") return (input as Uint8Array).length;
+  return -1;
+}
+
+function notBytes(field: string, input: unknown): InvalidRecordError {
+  return new InvalidRecordError(`${field} must be a string, a Uint8Array or null, got ${describeInput(input)}`);
+}
+
+/**
+ * Checks a record's header list and returns the bytes its section may take:
+ * an array of { key: string, value: string | Uint8Array | null }.
+ */
+function headersBound(headers: readonly RecordHeaderInput[], list: string, index: number): number {
+  if (!Array.isArray(headers)) {
+    throw new InvalidRecordError(`${list}[${index}].headers must be an array of { key, value }, got ${describeInput(headers)}`);
+  }
   let bound = 0;
-  for (const header of headers) {
-    const value = header.value;
-    bound += 8 + header.key.length * 3 + (value == null ? 0 : typeof value === "string" ? value.length * 3 : value.length);
+  for (let h = 0; h < headers.length; h++) {
+    const header: unknown = headers[h];
+    if (typeof header !== "object" || header === null) {
+      throw new InvalidRecordError(`${list}[${index}].headers[${h}] must be { key, value }, got ${describeInput(header)}`);
+    }
+    const { key, value } = header as RecordHeaderInput;
+    if (typeof key !== "string") {
+      throw new InvalidRecordError(`${list}[${index}].headers[${h}].key must be a string, got ${describeInput(key)}`);
+    }
+    const valueBound = bytesBound(value);
+    if (valueBound < 0 || value === undefined) throw notBytes(`${list}[${index}].headers[${h}].value`, value);
+    bound += 8 + key.length * 3 + valueBound;
   }
   return bound;
+}
+
+/** Refuses a record that is not an object (before its fields are read). */
+function checkRecordObject(record: unknown, list: string, index: number): asserts record is RecordInput {
+  if (typeof record !== "object" || record === null) {
+    throw new InvalidRecordError(`${list}[${index}] must be a record object, got ${describeInput(record)}`);
+  }
+}
+
+/**
+ * Makes the checks encodeBatch makes on one record's key, value, headers and
+ * timestamp, naming it `${list}[${index}]`: for a caller (the producer) that
+ * must refuse a record when it is handed over, before it shares a batch with others.
+ */
+export function checkRecordInput(record: RecordInput, list: string, index: number): void {
+  checkRecordObject(record, list, index);
+  const { key, value, headers, timestamp } = record;
+  if (bytesBound(key) < 0) throw notBytes(`${list}[${index}].key`, key);
+  if (bytesBound(value) < 0 || value === undefined) throw notBytes(`${list}[${index}].value`, value);
+  if (headers !== undefined) headersBound(headers, list, index);
+  if (timestamp !== undefined) checkTimestamp(`${list}[${index}].timestamp`, timestamp);
 }
 
 /** Writes a header section (i32 lengths, -1 = null value); returns the address after it. */
@@ -98,11 +161,13 @@ interface RecordsLayout {
 function layoutRecords(records: readonly RecordInput[], baseTimestamp: number, input: number, limit: number, limitName: string): RecordsLayout {
   let maxTimestamp = -Infinity;
   let lastOffsetDelta = records.length - 1;
+  let previousOffsetDelta = -1;
   let reserved = 0;
   let { u8, i32, f64 } = memoryViews;
   let at = input;
   for (let i = 0; i < records.length; i++) {
-    const record = records[i]!;
+    const record = records[i];
+    checkRecordObject(record, "records", i);
     const { key, value, headers } = record;
     const timestamp = record.timestamp ?? baseTimestamp;
     if (timestamp !== baseTimestamp) checkTimestamp(`records[${i}].timestamp`, timestamp);
@@ -114,11 +179,19 @@ function layoutRecords(records: readonly RecordInput[], baseTimestamp: number, i
       checkInt(`records[${i}].offsetDelta`, offsetDelta, 0, INT32_MAX);
       if (offsetDelta > lastOffsetDelta) lastOffsetDelta = offsetDelta;
     }
+    // Two records at one offset, or offsets going back, would read back as records at the wrong offsets.
+    if (offsetDelta <= previousOffsetDelta) {
+      throw new InvalidRecordError(
+        `records[${i}].offsetDelta ${offsetDelta} must be above records[${i - 1}]'s ${previousOffsetDelta}: offset deltas increase`,
+      );
+    }
+    previousOffsetDelta = offsetDelta;
 
-    const bound = R_FIXED_BYTES + 7 +
-      (key == null ? 0 : typeof key === "string" ? key.length * 3 : key.length) +
-      (value == null ? 0 : typeof value === "string" ? value.length * 3 : value.length) +
-      (headers === undefined ? 0 : headersBound(headers));
+    const keyBound = bytesBound(key);
+    if (keyBound < 0) throw notBytes(`records[${i}].key`, key);
+    const valueBound = bytesBound(value);
+    if (valueBound < 0 || value === undefined) throw notBytes(`records[${i}].value`, value);
+    const bound = R_FIXED_BYTES + 7 + keyBound + valueBound + (headers === undefined ? 0 : headersBound(headers, "records", i));
     const needed = at + bound - scratchBase;
     if (needed > reserved) {
       if (needed - (input - scratchBase) > 2 * limit + 64) {
@@ -164,11 +237,14 @@ function attributesOf(batch: BatchInput): number {
 
 /**
  * Encodes `batch` as RecordBatch v2 bytes (uncompressed). Throws
- * InvalidRecordError for out-of-range fields and RecordTooLargeError when the
+ * InvalidRecordError, naming the field and the record's index, for
+ * out-of-range fields, keys, values and headers that are not bytes, and
+ * offset deltas that do not increase; RecordTooLargeError when the
  * result would exceed the limit.
  */
 export function encodeBatch(batch: BatchInput, options: EncodeOptions = {}): Uint8Array {
   const records = batch.records;
+  if (!Array.isArray(records)) throw new InvalidRecordError(`records must be an array, got ${describeInput(records)}`);
   const count = records.length;
   const limit = Math.min(options.batchBytesMax ?? FORMAT_BATCH_BYTES_MAX, FORMAT_BATCH_BYTES_MAX);
   const limitName = options.batchBytesMax === undefined ? "FORMAT_BATCH_BYTES_MAX" : (options.batchBytesMaxName ?? "batchBytesMax");

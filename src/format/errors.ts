@@ -16,7 +16,14 @@ export class LoglabError extends Error {
   }
 }
 
-/** Why a span of bytes is not a valid RecordBatch v2. */
+/**
+ * Why a span of bytes is not a valid RecordBatch v2. The first eight come
+ * from the batch itself (the wasm core checks them); the offset reasons from
+ * where the batch sits in a log: a base offset not after the previous batch's
+ * last offset, one that skips offsets in a log that is never compacted, or
+ * one outside its segment's range (below the segment's base offset, at or
+ * after the next segment's, or beyond 2^53).
+ */
 export type CorruptionReason =
   | "truncated-header"
   | "batch-length-invalid"
@@ -24,18 +31,40 @@ export type CorruptionReason =
   | "magic-unsupported"
   | "crc-mismatch"
   | "record-count-invalid"
-  | "record-malformed";
+  | "record-malformed"
+  | "offset-delta-invalid"
+  | "offset-not-increasing"
+  | "offset-not-contiguous"
+  | "offset-out-of-segment";
 
 /** Bytes that are not valid batches: Kafka's CORRUPT_MESSAGE (CorruptRecordException). */
 export class CorruptRecordError extends LoglabError {
-  /** Byte position of the first invalid batch in the buffer that was checked. */
+  /**
+   * Byte position of the first invalid batch: in `fileName` when that is set,
+   * else in the buffer that was checked.
+   */
   readonly position: number;
   readonly reason: CorruptionReason;
+  /** The file the bytes came from, or null for a buffer that is not a file. */
+  readonly fileName: string | null;
+  /** What exactly is wrong (without the position and file). */
+  readonly detail: string;
 
-  constructor(position: number, reason: CorruptionReason, detail: string) {
-    super("CORRUPT_MESSAGE", `corrupt record batch at byte ${position}: ${reason} (${detail})`, true);
+  constructor(position: number, reason: CorruptionReason, detail: string, fileName: string | null = null) {
+    super(
+      "CORRUPT_MESSAGE",
+      `corrupt record batch ${fileName === null ? "" : `in ${fileName} `}at byte ${position}: ${reason} (${detail})`,
+      true,
+    );
     this.position = position;
     this.reason = reason;
+    this.fileName = fileName;
+    this.detail = detail;
+  }
+
+  /** The same error for bytes that start at `start` in file `fileName` (null: a buffer, not a file). */
+  inFile(fileName: string | null, start: number): CorruptRecordError {
+    return new CorruptRecordError(start + this.position, this.reason, this.detail, fileName);
   }
 }
 

@@ -1,7 +1,8 @@
-// Kafka's sparse index entries kept in a wasm instance of their own, so that
-// a lookup is one call into the core's binary search with nothing copied.
-// Entries are stored big-endian, byte for byte as in the .index / .timeindex
-// file, so the same bytes are searched in memory and written to storage.
+// Kafka's sparse index entries kept in memory: a few in a plain buffer searched
+// in JavaScript, many in a wasm instance of their own, so that a lookup is one
+// call into the core's binary search with nothing copied. Entries are stored
+// big-endian, byte for byte as in the .index / .timeindex file, so the same
+// bytes are searched in memory and written to storage.
 
 import { InvalidRecordError } from "./errors.ts";
 import { OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY_BYTES } from "./index-search.ts";
@@ -9,22 +10,27 @@ import type { CoreExports } from "./wasm-abi.ts";
 import { instantiateCore } from "./wasm-core.ts";
 
 const WASM_PAGE_BYTES = 65536;
+/**
+ * Entries are kept in a plain buffer, searched in JavaScript, up to this many
+ * bytes: a wasm instance's memory is at least 64 KiB, and most segments of a
+ * data dir with many partitions hold a few entries (or none).
+ */
+export const RESIDENT_INDEX_PLAIN_BYTES_MAX = 16 * 1024;
+/** A plain buffer's first size; it doubles as entries arrive. */
+const PLAIN_BYTES_MIN = 256;
 
 abstract class ResidentIndex {
   #count = 0;
-  /** Made on the first entry: most segments of a short log never get one, and an instance is not free. */
+  /** Made once the entries outgrow the plain buffer; until then lookups run in JavaScript. */
   #core: CoreExports | null = null;
-  #view: DataView | null = null;
+  /** Where the entries are: a plain buffer from 0, or the instance's memory from heapBase. */
+  #view = new DataView(new ArrayBuffer(0));
   #base = 0;
 
   protected constructor(readonly entryBytes: number) {}
 
-  protected get core(): CoreExports {
-    if (this.#core === null) {
-      this.#core = instantiateCore();
-      this.#base = this.#core.heapBase();
-      this.#view = new DataView(this.#core.memory.buffer);
-    }
+  /** The wasm instance holding the entries, or null while they are in a plain buffer. */
+  protected get core(): CoreExports | null {
     return this.#core;
   }
 
@@ -37,31 +43,73 @@ abstract class ResidentIndex {
   }
 
   protected get base(): number {
-    void this.core;
     return this.#base;
   }
 
   protected get view(): DataView {
-    void this.core;
-    return this.#view!;
+    return this.#view;
   }
 
-  /** Room for `extra` more entries, growing the instance's memory when needed. */
+  /** Memory the entries hold now (a plain buffer's or the instance's): what an idle index costs. */
+  get memoryBytes(): number {
+    return this.#view.byteLength;
+  }
+
+  /** Room for `extra` more entries: a bigger plain buffer, or the instance, grown when needed. */
   protected ensureRoom(extra: number): void {
-    const core = this.core;
-    const needed = this.#base + (this.#count + extra) * this.entryBytes;
-    const have = core.memory.buffer.byteLength;
-    if (needed <= have) return;
-    core.memory.grow(Math.ceil((needed - have) / WASM_PAGE_BYTES));
-    this.#view = new DataView(core.memory.buffer);
+    const neededBytes = (this.#count + extra) * this.entryBytes;
+    if (this.#base + neededBytes <= this.#view.byteLength) return;
+    const entries = new Uint8Array(this.#view.buffer, this.#base, this.sizeInBytes);
+    if (this.#core === null && neededBytes <= RESIDENT_INDEX_PLAIN_BYTES_MAX) {
+      let capacity = Math.max(PLAIN_BYTES_MIN, this.#view.byteLength);
+      while (capacity < neededBytes) capacity *= 2;
+      const grown = new Uint8Array(capacity);
+      grown.set(entries);
+      this.#view = new DataView(grown.buffer);
+      return;
+    }
+    if (this.#core === null) {
+      const core = instantiateCore();
+      const base = core.heapBase();
+      const have = core.memory.buffer.byteLength;
+      if (base + neededBytes > have) core.memory.grow(Math.ceil((base + neededBytes - have) / WASM_PAGE_BYTES));
+      new Uint8Array(core.memory.buffer, base, entries.length).set(entries);
+      this.#core = core;
+      this.#base = base;
+      this.#view = new DataView(core.memory.buffer);
+      return;
+    }
+    const have = this.#core.memory.buffer.byteLength;
+    this.#core.memory.grow(Math.ceil((this.#base + neededBytes - have) / WASM_PAGE_BYTES));
+    this.#view = new DataView(this.#core.memory.buffer);
   }
 
   protected entryAddress(index: number): number {
-    return this.base + index * this.entryBytes;
+    return this.#base + index * this.entryBytes;
   }
 
   protected pushed(): void {
     this.#count++;
+  }
+
+  /**
+   * Index of the last entry whose key (read by `keyAt`) is <= target, or -1:
+   * the core's binary search, in JavaScript for a plain buffer.
+   */
+  protected searchPlain(keyAt: (address: number) => number, target: number): number {
+    let low = 0;
+    let high = this.#count - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      if (keyAt(this.entryAddress(middle)) <= target) {
+        found = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return found;
   }
 
   /** Replaces every entry with the bytes of an index file. */
@@ -72,7 +120,7 @@ abstract class ResidentIndex {
     this.#count = 0;
     if (bytes.length === 0) return;
     this.ensureRoom(bytes.length / this.entryBytes);
-    new Uint8Array(this.core.memory.buffer, this.#base, bytes.length).set(bytes);
+    new Uint8Array(this.#view.buffer, this.#base, bytes.length).set(bytes);
     this.#count = bytes.length / this.entryBytes;
   }
 
@@ -84,14 +132,14 @@ abstract class ResidentIndex {
   /** A copy of the entries, as the index file holds them. */
   toBytes(): Uint8Array {
     if (this.#count === 0) return new Uint8Array(0);
-    return new Uint8Array(this.core.memory.buffer, this.#base, this.sizeInBytes).slice();
+    return new Uint8Array(this.#view.buffer, this.#base, this.sizeInBytes).slice();
   }
 
   /** A copy of the entries from `index` on, as appended to the index file. */
   bytesFrom(index: number): Uint8Array {
     if (index >= this.#count) return new Uint8Array(0);
     const from = this.entryAddress(index);
-    return new Uint8Array(this.core.memory.buffer, from, this.sizeInBytes - index * this.entryBytes).slice();
+    return new Uint8Array(this.#view.buffer, from, this.sizeInBytes - index * this.entryBytes).slice();
   }
 }
 
@@ -116,6 +164,7 @@ export class OffsetIndex extends ResidentIndex {
   /** Index of the last entry whose relative offset is <= target, or -1. */
   lookup(targetRelativeOffset: number): number {
     if (this.entryCount === 0) return -1;
+    if (this.core === null) return this.searchPlain((address) => this.view.getInt32(address), targetRelativeOffset);
     return this.core.offsetIndexLookup(this.base, this.entryCount, targetRelativeOffset);
   }
 
@@ -149,6 +198,8 @@ export class TimeIndex extends ResidentIndex {
   /** Index of the last entry whose timestamp is <= target, or -1. */
   lookup(targetTimestamp: number): number {
     if (this.entryCount === 0) return -1;
+    // As the core converts its f64 target to i64: truncated toward zero.
+    if (this.core === null) return this.searchPlain((address) => Number(this.view.getBigInt64(address)), Math.trunc(targetTimestamp));
     return this.core.timeIndexLookup(this.base, this.entryCount, targetTimestamp);
   }
 

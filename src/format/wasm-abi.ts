@@ -67,9 +67,9 @@ export const E_HEADER_COUNT = 32;
 export const RECORD_ENTRY_BYTES = 40;
 
 export const REASON_NONE = 0;
-export const REASON_TABLE_FULL = 8;
-/** Scanner reason codes 1..7, in order. */
-export const CORRUPTION_REASONS: readonly CorruptionReason[] = [
+export const REASON_TABLE_FULL = 9;
+/** Scanner reason codes 1..8, in order. */
+export const CORRUPTION_REASONS = [
   "truncated-header",
   "batch-length-invalid",
   "truncated-batch",
@@ -77,7 +77,11 @@ export const CORRUPTION_REASONS: readonly CorruptionReason[] = [
   "crc-mismatch",
   "record-count-invalid",
   "record-malformed",
-];
+  "offset-delta-invalid",
+] as const satisfies readonly CorruptionReason[];
+
+/** The reasons the wasm scanner reports (the log layer adds reasons of its own). */
+export type ScanReason = (typeof CORRUPTION_REASONS)[number];
 
 /** The functions the wasm module exports. Pointers and lengths are byte addresses. */
 export interface CoreExports {

@@ -104,8 +104,10 @@ export async function compactSegment(
   await storage.delete(segmentFileName(dir, base, INDEX_SUFFIX));
   await storage.delete(segmentFileName(dir, base, TIME_INDEX_SUFFIX));
   await storage.rename(cleanedName, segmentFileName(dir, base, LOG_SUFFIX));
-  const replacement = await LogSegment.open(storage, dir, base, config, nowMs);
-  await replacement.recover();
+  const replacement = await LogSegment.open(storage, dir, base, config, nowMs, { limitOffset: segment.limitOffset });
+  const scan = await replacement.recover();
+  // The cleaned file holds batches this process just validated and wrote: anything else is a broken invariant.
+  if (scan.error !== null) throw scan.error;
   await replacement.flush();
   return { segment: replacement, recordsBefore, recordsAfter, tombstonesRemoved };
 }

@@ -91,7 +91,8 @@ export const LOG_CONFIG_KEYS: Readonly<Record<string, Key<unknown>>> = {
 export function parseLogConfig(overrides: Readonly<Record<string, string>>, base: LogConfig = DEFAULT_LOG_CONFIG): LogConfig {
   const config: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
-    const spec = LOG_CONFIG_KEYS[key];
+    // Own keys only: "constructor" or "__proto__" must not find Object.prototype's.
+    const spec = Object.hasOwn(LOG_CONFIG_KEYS, key) ? LOG_CONFIG_KEYS[key] : undefined;
     if (spec === undefined) {
       throw new InvalidConfigError(key, `unknown key; known keys are ${Object.keys(LOG_CONFIG_KEYS).join(", ")}`);
     }
@@ -106,11 +107,14 @@ export function parseLogConfig(overrides: Readonly<Record<string, string>>, base
 
 /** Parses "key=value" strings, as given to --config on the command line. */
 export function parseConfigPairs(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a "__proto__" key is a key like any other (and then refused as unknown), not a prototype.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const pair of pairs) {
     const equals = pair.indexOf("=");
     if (equals <= 0) throw new InvalidConfigError(pair, 'expected "key=value"');
-    out[pair.slice(0, equals).trim()] = pair.slice(equals + 1).trim();
+    const key = pair.slice(0, equals).trim();
+    if (Object.hasOwn(out, key)) throw new InvalidConfigError(key, "given more than once");
+    out[key] = pair.slice(equals + 1).trim();
   }
   return out;
 }

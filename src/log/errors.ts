@@ -33,10 +33,12 @@ export class TopicExistsError extends LoglabError {
 
 /** UNKNOWN_TOPIC_OR_PARTITION (retriable in Kafka: metadata may be catching up). */
 export class UnknownTopicOrPartitionError extends LoglabError {
-  constructor(readonly topic: string, readonly partition?: number) {
+  /** `partitionCount`, when known, is named in the message: the partitions the topic does have. */
+  constructor(readonly topic: string, readonly partition?: number, readonly partitionCount?: number) {
     super(
       "UNKNOWN_TOPIC_OR_PARTITION",
-      partition === undefined ? `unknown topic "${topic}"` : `unknown topic or partition ${topic}-${partition}`,
+      (partition === undefined ? `unknown topic "${topic}"` : `unknown topic or partition ${topic}-${partition}`) +
+        (partitionCount === undefined ? "" : `: topic "${topic}" has ${partitionCount} partition${partitionCount === 1 ? "" : "s"} (0 to ${partitionCount - 1})`),
       true,
     );
   }
@@ -70,5 +72,44 @@ export class LogOfflineError extends LoglabError {
       `${topicPartition} is offline after a failed fsync (${cause instanceof Error ? cause.message : String(cause)}); reopen the log to recover it`,
       true,
     );
+  }
+}
+
+/**
+ * An operation on a PartitionLog or LogManager after close(): loglab's own
+ * code (Kafka has no equivalent; its logs close only with the broker). Not
+ * retriable: the object is finished, open a new one.
+ */
+export class LogClosedError extends LoglabError {
+  constructor(readonly what: string) {
+    super("LOG_CLOSED", `${what} is closed`);
+  }
+}
+
+/**
+ * A write to a log opened read-only (a reading command, or a second process
+ * while another one writes): loglab's own code. Not retriable on this log.
+ */
+export class ReadOnlyLogError extends LoglabError {
+  constructor(readonly what: string, readonly operation: string) {
+    super("LOG_READ_ONLY", `${what} is open read-only: ${operation} is refused`);
+  }
+}
+
+/**
+ * A topics metadata file (loglab-topics.json) that is empty or not what
+ * loglab writes: refused rather than read as "no topics", which would let the
+ * next write replace every topic's partitions and configs.
+ */
+export class InvalidTopicsFileError extends LoglabError {
+  constructor(readonly fileName: string, problem: string) {
+    super("INVALID_TOPICS_FILE", `topics file ${fileName} is damaged: ${problem}; restore it, or remove it to rediscover topics from their folders (configs are lost)`);
+  }
+}
+
+/** A new topic whose partition folder name is taken by a file in the data dir: nothing of the topic is created. */
+export class PartitionFolderTakenError extends LoglabError {
+  constructor(readonly topic: string, readonly folder: string) {
+    super("KAFKA_STORAGE_ERROR", `cannot create topic ${topic}: the data dir holds a file named ${folder} where its partition folder would go`);
   }
 }

@@ -3,13 +3,17 @@
 
 export { DEFAULT_LOG_CONFIG, LOG_CONFIG_KEYS, type CleanupPolicy, type LogConfig, parseConfigPairs, parseLogConfig } from "./config.ts";
 export {
-  InvalidConfigError, InvalidPartitionsError, InvalidTopicError, LogOfflineError, OffsetOutOfRangeError, TopicExistsError,
+  InvalidConfigError, InvalidPartitionsError, InvalidTopicError, InvalidTopicsFileError, LogClosedError, LogOfflineError, OffsetOutOfRangeError, PartitionFolderTakenError, ReadOnlyLogError,
+  TopicExistsError,
   UnknownTopicOrPartitionError,
 } from "./errors.ts";
 export { LogManager, type LogManagerOptions, PARTITIONS_MAX, type TopicDescription } from "./log-manager.ts";
 export {
   type AppendInfo, type CompactionReport, type LogReadResult, PartitionLog, type PartitionLogOptions, type ReadOptions,
-  type RecoveryReport, type RetentionReport,
+  type LogGap, type RecoveryReport, type RetentionReport,
 } from "./partition-log.ts";
-export { type SegmentDescription, type SegmentRecovery, segmentFileName } from "./segment.ts";
+export { checkDataDir, type DataDirCheck } from "./verify.ts";
+export { QUARANTINE_SUFFIX, type QuarantinedFile, quarantineFolder } from "./quarantine.ts";
+export { type LogProblem } from "./index-check.ts";
+export { type LogWarning, type SegmentDescription, type SegmentRecovery, segmentFileName } from "./segment.ts";
 export { TOPIC_NAME_LENGTH_MAX, validateTopicName } from "./topic-name.ts";

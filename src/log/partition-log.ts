@@ -4,7 +4,7 @@
 // position by the segment's index. Mutations run one at a time.
 
 import {
-  type BatchHeader, crc32c, type LogRecord, decodeBatches, encodeBatch, InvalidRecordError, type BatchInput, type CompressionCodec,
+  type BatchHeader, CorruptRecordError, type CorruptionReason, crc32c, type LogRecord, decodeBatches, encodeBatch, InvalidRecordError, type BatchInput, type CompressionCodec,
   type EncodeOptions, type RecordInput, RecordTooLargeError, readBatchHeader, UnsupportedCompressionError,
   validateBatches,
 } from "../format/index.ts";
@@ -13,8 +13,9 @@ import type { Storage } from "../storage/index.ts";
 import type { BatchInfo } from "./batch-scan.ts";
 import { compactSegment, keyOf } from "./compaction.ts";
 import type { LogConfig } from "./config.ts";
-import { LogOfflineError, OffsetOutOfRangeError } from "./errors.ts";
-import { LogSegment, parseSegmentFileName, type SegmentDescription, type SegmentRecovery } from "./segment.ts";
+import { LogClosedError, LogOfflineError, OffsetOutOfRangeError, ReadOnlyLogError } from "./errors.ts";
+import { type QuarantinedFile, quarantineFile, quarantineTail } from "./quarantine.ts";
+import { type LogWarning, LogSegment, parseSegmentFileName, type SegmentDescription, type SegmentRecovery } from "./segment.ts";
 
 /** What an append did: Kafka's ProduceResponse fields for one partition. */
 export interface AppendInfo {
@@ -43,15 +44,47 @@ export interface ReadOptions {
   readonly maxOffset?: number;
 }
 
-/** What opening the log found and repaired. */
+/**
+ * Offsets a log cannot serve: the damaged end of a segment kept in place (up
+ * to the next segment), a segment of a never-compacted log that ends before
+ * the next one begins, or flushed offsets (below the recovery point) past
+ * the log's end. Reads skip a gap to `toOffset`, as they skip a compacted
+ * log's missing offsets.
+ */
+export interface LogGap {
+  /** The first offset missing (after the damaged segment's last valid batch). */
+  readonly fromOffset: number;
+  /** The offset after the gap: the next segment's base offset, where reads go on. */
+  readonly toOffset: number;
+  /** The damaged .log and the byte where its valid batches end. */
+  readonly fileName: string;
+  readonly position: number;
+  readonly reason: CorruptionReason;
+}
+
+/**
+ * What opening the log found and repaired. Nothing is deleted: a torn or
+ * corrupt tail that recovery cuts off, and every segment after it, is moved
+ * to `quarantined` (Kafka deletes them). That happens where a crash can
+ * explain the damage: a segment past the recovery point after an unclean
+ * shutdown, and the last segment. A flushed segment that is damaged (after a
+ * clean shutdown, or below the recovery point) is kept as it is: its valid
+ * batches stay readable, its intact neighbours too, and the offsets between
+ * its last valid batch and the next segment are a gap in `gaps` that reads
+ * skip, as they skip a compacted log's gaps. A read-only log changes nothing:
+ * damage anywhere is reported in `recovered` (unreadBytes) and `gaps`, and
+ * the log ends at the last whole valid batch.
+ */
 export interface RecoveryReport {
   readonly topicPartition: string;
-  /** Segments that were validated batch by batch. */
+  /** Segments that were validated batch by batch, and what each held. */
   readonly recovered: readonly SegmentRecovery[];
-  /** Bytes cut off because they were not whole valid batches (a torn or corrupt tail). */
+  /** Bytes cut off the log's segments (all of them are in `quarantined`). */
   readonly truncatedBytes: number;
-  /** Segments deleted because they followed a truncation point. */
-  readonly deletedSegments: readonly number[];
+  /** Files and byte ranges moved to `<topic>-<partition>.quarantine/`, with why. */
+  readonly quarantined: readonly QuarantinedFile[];
+  /** Offset ranges the log cannot serve (see LogGap), oldest first. */
+  readonly gaps: readonly LogGap[];
 }
 
 export interface RetentionReport {
@@ -76,11 +109,20 @@ export interface PartitionLogOptions {
   readonly recoveryPoint?: number;
   /** The log was closed cleanly: trust every segment. */
   readonly cleanShutdown?: boolean;
+  /**
+   * Open without touching a file: no truncation, no deletion, no index
+   * rewrite, no new segment; every mutating method rejects with ReadOnlyLogError.
+   */
+  readonly readOnly?: boolean;
+  /** Called with each warning as it happens (they are also kept in `warnings`). */
+  readonly onWarning?: (warning: LogWarning) => void;
 }
 
 /** Files left by an interrupted compaction or deletion; removed when a log opens. */
 const LEFTOVER_SUFFIXES = [".cleaned", ".swap", ".deleted"];
 const DEFAULT_READ_BYTES = 1024 * 1024;
+/** Warnings a log keeps for `warnings` (the oldest are dropped; onWarning sees them all). */
+const WARNINGS_MAX = 100;
 const TWO_POW_32 = 0x1_0000_0000;
 /** baseOffset, batchLength, partitionLeaderEpoch: the header bytes an append rewrites under CreateTime. */
 const PATCHED_HEADER_BYTES = 16;
@@ -99,6 +141,7 @@ export class PartitionLog {
   #unflushedRecords = 0;
   readonly #queue = new OperationQueue();
   #closed = false;
+  #warnings: LogWarning[] = [];
   /** Set when an fsync failed: from then on nothing unsynced can be vouched for. */
   #offline: LogOfflineError | null = null;
 
@@ -116,6 +159,14 @@ export class PartitionLog {
     return `${topic}-${partition}`;
   }
 
+  get topic(): string {
+    return this.options.topic;
+  }
+
+  get partition(): number {
+    return this.options.partition;
+  }
+
   get topicPartition(): string {
     return PartitionLog.directoryName(this.options.topic, this.options.partition);
   }
@@ -124,49 +175,97 @@ export class PartitionLog {
     return this.options.config;
   }
 
-  /** Opens the partition's folder, creating the first segment when it is new, and recovers what needs it. */
+  /** Opens the partition's folder, creating the first segment when it is new, and recovers what needs it (see RecoveryReport). */
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
     const { storage, config, clock } = options;
+    const readOnly = options.readOnly ?? false;
     const dir = PartitionLog.directoryName(options.topic, options.partition);
     const files = await storage.list(`${dir}/`);
-    for (const name of files.filter((f) => LEFTOVER_SUFFIXES.some((suffix) => f.endsWith(suffix)))) {
-      await storage.delete(name);
-    }
     const baseOffsets = [...new Set(
       files.map(parseSegmentFileName).filter((p) => p !== null && p.suffix === ".log").map((p) => p!.baseOffset),
     )].sort((a, b) => a - b);
-    // Index files without their .log are orphans of a deleted segment.
-    for (const name of files) {
-      const parsed = parseSegmentFileName(name);
-      if (parsed !== null && parsed.suffix !== ".log" && !baseOffsets.includes(parsed.baseOffset)) await storage.delete(name);
+    if (!readOnly) {
+      for (const name of files.filter((f) => LEFTOVER_SUFFIXES.some((suffix) => f.endsWith(suffix)))) {
+        await storage.delete(name);
+      }
+      // Index files without their .log are orphans of a deleted segment (indexes hold no records).
+      for (const name of files) {
+        const parsed = parseSegmentFileName(name);
+        if (parsed !== null && parsed.suffix !== ".log" && !baseOffsets.includes(parsed.baseOffset)) await storage.delete(name);
+      }
     }
     if (baseOffsets.length === 0) baseOffsets.push(0);
 
+    const nowMs = clock.nowMs();
     const recoveryPoint = options.recoveryPoint ?? 0;
+    const warnings: LogWarning[] = [];
+    const onWarning = (warning: LogWarning) => keepWarning(warnings, warning, options.onWarning);
     const segments: LogSegment[] = [];
     const recovered: SegmentRecovery[] = [];
-    const deletedSegments: number[] = [];
-    let truncated = false;
+    const quarantined: QuarantinedFile[] = [];
+    const gaps: LogGap[] = [];
     for (let i = 0; i < baseOffsets.length; i++) {
       const baseOffset = baseOffsets[i]!;
-      const segment = await LogSegment.open(storage, dir, baseOffset, config, clock.nowMs());
-      if (truncated) {
-        // After a truncation point nothing can be trusted: Kafka deletes what follows.
-        await segment.delete(storage);
-        deletedSegments.push(baseOffset);
+      const limitOffset = baseOffsets[i + 1] ?? Infinity;
+      const segment = await LogSegment.open(storage, dir, baseOffset, config, nowMs, { readOnly, limitOffset, onWarning });
+      const mustRecover = !options.cleanShutdown && limitOffset > recoveryPoint;
+      const scan = mustRecover ? await segment.recover() : await segment.load();
+      segments.push(segment);
+      if (scan === null) continue;
+      const report = { baseOffset, fileName: segment.fileName, validBytes: scan.validBytes, error: scan.error };
+      const damagedBytes = scan.sizeInBytes - scan.validBytes;
+      if (scan.error === null) {
+        await segment.writeIndexes();
+        recovered.push({ ...report, truncatedBytes: 0, unreadBytes: 0 });
         continue;
       }
-      const nextBase = baseOffsets[i + 1] ?? Infinity;
-      const mustRecover = !options.cleanShutdown && nextBase > recoveryPoint;
-      const report = mustRecover ? await segment.recover() : await segment.load();
-      if (report !== null) {
-        recovered.push(report);
-        truncated = report.truncatedBytes > 0;
+      const last = i === baseOffsets.length - 1;
+      if (readOnly || (!mustRecover && !last)) {
+        // Flushed and damaged anyway (or nothing may change): keep every byte, serve around the gap.
+        segment.keepDamaged(scan.validBytes);
+        await segment.writeIndexes();
+        recovered.push({ ...report, truncatedBytes: 0, unreadBytes: damagedBytes });
+        if (segment.nextOffset < limitOffset && !last) {
+          gaps.push({
+            fromOffset: segment.nextOffset, toOffset: limitOffset, fileName: segment.fileName, position: scan.validBytes, reason: scan.error.reason,
+          });
+        }
+        continue;
       }
-      segments.push(segment);
+      // What a crash can explain (Kafka): cut at the first invalid batch, and nothing after it can be trusted.
+      quarantined.push(await quarantineTail(
+        storage, dir, segment.fileName, (at, length) => segment.readRaw(at, length),
+        { startByte: scan.validBytes, endByte: scan.sizeInBytes }, scan.error.reason, nowMs,
+      ));
+      await segment.truncateTo(scan.validBytes);
+      recovered.push({ ...report, truncatedBytes: damagedBytes, unreadBytes: 0 });
+      for (const later of baseOffsets.slice(i + 1)) {
+        for (const name of files.filter((f) => parseSegmentFileName(f)?.baseOffset === later)) {
+          quarantined.push(await quarantineFile(storage, dir, name, "follows-truncation", nowMs));
+        }
+      }
+      segment.limitOffset = Infinity;
+      break;
     }
+    gaps.push(...missingOffsets(segments, gaps, config, options.recoveryPoint));
     const truncatedBytes = recovered.reduce((sum, r) => sum + r.truncatedBytes, 0);
-    return new PartitionLog(options, segments, { topicPartition: dir, recovered, truncatedBytes, deletedSegments });
+    const log = new PartitionLog(options, segments, { topicPartition: dir, recovered, truncatedBytes, quarantined, gaps });
+    log.#warnings = warnings;
+    return log;
+  }
+
+  #warn(warning: LogWarning): void {
+    keepWarning(this.#warnings, warning, this.options.onWarning);
+  }
+
+  /** Warnings so far, oldest first (at most the last 100): index entries found wrong and worked around. */
+  get warnings(): readonly LogWarning[] {
+    return this.#warnings;
+  }
+
+  /** Offset ranges this log cannot serve (see RecoveryReport.gaps). */
+  get gaps(): readonly LogGap[] {
+    return this.recovery.gaps;
   }
 
   get logStartOffset(): number {
@@ -210,9 +309,12 @@ export class PartitionLog {
     return this.#offline;
   }
 
-  /** Runs mutations one at a time, in call order. */
-  #exclusive<T>(run: () => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error(`log ${this.topicPartition} is closed`));
+  /** Runs mutations one at a time, in call order; a read-only log refuses them (but `close`). */
+  #exclusive<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new LogClosedError(`log ${this.topicPartition}`));
+    if (this.options.readOnly && operation !== "close") {
+      return Promise.reject(new ReadOnlyLogError(`log ${this.topicPartition}`, operation));
+    }
     return this.#queue.run(() => {
       if (this.#offline !== null) throw this.#offline;
       return run();
@@ -225,11 +327,11 @@ export class PartitionLog {
    * every batch is valid and within max.message.bytes.
    */
   append(bytes: Uint8Array): Promise<AppendInfo> {
-    return this.#exclusive(() => this.#append(bytes));
+    return this.#exclusive("append", () => this.#append(bytes));
   }
 
   /** Encodes `records` as one batch and appends it (a convenience for tools and tests). */
-  appendRecords(records: readonly RecordInput[], batch: Omit<BatchInput, "records"> = {}): Promise<AppendInfo> {
+  async appendRecords(records: readonly RecordInput[], batch: Omit<BatchInput, "records"> = {}): Promise<AppendInfo> {
     const options: EncodeOptions = { batchBytesMax: this.config.maxMessageBytes, batchBytesMaxName: "max.message.bytes" };
     const baseTimestamp = batch.baseTimestamp ?? records[0]?.timestamp ?? this.options.clock.nowMs();
     return this.append(encodeBatch({ ...batch, baseTimestamp, records }, options));
@@ -304,21 +406,24 @@ export class PartitionLog {
 
   /** Starts a new active segment at the log end. */
   roll(): Promise<void> {
-    return this.#exclusive(() => this.#roll(this.options.clock.nowMs()));
+    return this.#exclusive("roll", () => this.#roll(this.options.clock.nowMs()));
   }
 
   async #roll(nowMs: number): Promise<void> {
     const { storage, config } = this.options;
     if (this.#active.sizeInBytes === 0) return;
     await this.#syncActive();
-    const segment = await LogSegment.open(storage, this.topicPartition, this.logEndOffset, config, nowMs);
+    const segment = await LogSegment.open(storage, this.topicPartition, this.logEndOffset, config, nowMs, {
+      onWarning: (warning) => this.#warn(warning),
+    });
     await segment.load();
+    this.#active.limitOffset = segment.baseOffset;
     this.#segments.push(segment);
   }
 
   /** Makes everything appended so far durable. */
   flush(): Promise<void> {
-    return this.#exclusive(() => this.#flush());
+    return this.#exclusive("flush", () => this.#flush());
   }
 
   async #flush(): Promise<void> {
@@ -349,6 +454,8 @@ export class PartitionLog {
    * maxBytes). Throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
    */
   async read(offset: number, options: ReadOptions = {}): Promise<LogReadResult> {
+    // Its segments' files are closed: a read would fail with whatever the storage throws.
+    if (this.#closed) throw new LogClosedError(`log ${this.topicPartition}`);
     // Readers must not see bytes that a restart may not bring back.
     if (this.#offline !== null) throw this.#offline;
     this.#checkOffset(offset);
@@ -383,12 +490,28 @@ export class PartitionLog {
   /**
    * Every batch from the one holding `fromOffset` to the log end, header and
    * bytes, read a megabyte at a time (for rebuilding state such as producer
-   * sequences and open transactions from the log).
+   * sequences and open transactions from the log). A damaged batch throws
+   * CorruptRecordError, unless `onCorrupt` is given: then it hears of the
+   * damage and the batches go on from the next segment.
    */
-  async *batches(fromOffset = this.#logStartOffset): AsyncGenerator<{ header: BatchHeader; bytes: Uint8Array }> {
+  async *batches(
+    fromOffset = this.#logStartOffset,
+    onCorrupt?: (error: CorruptRecordError) => void,
+  ): AsyncGenerator<{ header: BatchHeader; bytes: Uint8Array }> {
+    if (this.#closed) throw new LogClosedError(`log ${this.topicPartition}`);
     let offset = fromOffset;
     while (offset < this.logEndOffset) {
-      const { records } = await this.read(offset, { maxBytes: DEFAULT_READ_BYTES });
+      let records: Uint8Array;
+      try {
+        records = (await this.read(offset, { maxBytes: DEFAULT_READ_BYTES })).records;
+      } catch (error) {
+        if (onCorrupt === undefined || !(error instanceof CorruptRecordError)) throw error;
+        onCorrupt(error);
+        const next = this.#segments.find((segment) => segment.baseOffset > offset);
+        if (next === undefined) return;
+        offset = next.baseOffset;
+        continue;
+      }
       if (records.length === 0) return;
       const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
       for (let at = 0; at < records.length;) {
@@ -400,9 +523,9 @@ export class PartitionLog {
     }
   }
 
-  /** Every record from `fromOffset` to the log end, control records left out (for replaying a topic into memory). */
-  async *records(fromOffset = this.#logStartOffset): AsyncGenerator<LogRecord> {
-    for await (const { header, bytes } of this.batches(fromOffset)) {
+  /** Every record from `fromOffset` to the log end, control records left out (for replaying a topic into memory); see batches() for `onCorrupt`. */
+  async *records(fromOffset = this.#logStartOffset, onCorrupt?: (error: CorruptRecordError) => void): AsyncGenerator<LogRecord> {
+    for await (const { header, bytes } of this.batches(fromOffset, onCorrupt)) {
       if (header.isControl) continue;
       for (const record of decodeBatches(bytes)[0]!.records) if (record.offset >= fromOffset) yield record;
     }
@@ -410,6 +533,7 @@ export class PartitionLog {
 
   /** ListOffsets by timestamp: the first record with timestamp >= target, or null if none. */
   async offsetForTimestamp(targetTimestamp: number): Promise<{ offset: number; timestamp: number } | null> {
+    if (this.#closed) throw new LogClosedError(`log ${this.topicPartition}`);
     for (const segment of this.#segments) {
       const found = await segment.findOffsetByTimestamp(targetTimestamp);
       if (found !== null && found.offset >= this.#logStartOffset) return found;
@@ -419,7 +543,7 @@ export class PartitionLog {
 
   /** Deletes old segments by retention.ms and retention.bytes; never the active segment. */
   applyRetention(): Promise<RetentionReport> {
-    return this.#exclusive(async () => {
+    return this.#exclusive("retention", async () => {
       const { retentionMs, retentionBytes, cleanupPolicy } = this.config;
       const deleted: number[] = [];
       if (cleanupPolicy === "compact") return { deletedSegments: deleted, logStartOffset: this.#logStartOffset };
@@ -446,7 +570,7 @@ export class PartitionLog {
    * cleaned, and never changes an offset.
    */
   compact(): Promise<CompactionReport> {
-    return this.#exclusive(async () => {
+    return this.#exclusive("compaction", async () => {
       const empty = { cleanedSegments: 0, recordsBefore: 0, recordsAfter: 0, tombstonesRemoved: 0 };
       if (this.config.cleanupPolicy === "delete" || this.#segments.length < 2) return empty;
       const { storage, config, clock } = this.options;
@@ -479,12 +603,42 @@ export class PartitionLog {
    * next open recovers from the recovery point.
    */
   async close(options: { sync?: boolean } = {}): Promise<void> {
-    await this.#exclusive(async () => {
-      if (options.sync ?? true) await this.#flush();
+    await this.#exclusive("close", async () => {
+      if ((options.sync ?? true) && !this.options.readOnly) await this.#flush();
       for (const segment of this.#segments) await segment.close();
     });
     this.#closed = true;
   }
+}
+
+/** Keeps the last WARNINGS_MAX warnings in `warnings` and passes each to `onWarning`. */
+function keepWarning(warnings: LogWarning[], warning: LogWarning, onWarning: ((warning: LogWarning) => void) | undefined): void {
+  if (warnings.length >= WARNINGS_MAX) warnings.shift();
+  warnings.push(warning);
+  onWarning?.(warning);
+}
+
+/**
+ * Offsets that are gone although no batch is damaged: in a log that is never
+ * compacted each segment ends where the next begins, so a segment that ends
+ * early lost batches (a cut at a batch boundary); and offsets below the
+ * recovery point were flushed, so a log that ends before it lost them.
+ */
+function missingOffsets(segments: readonly LogSegment[], known: readonly LogGap[], config: LogConfig, recoveryPoint: number | undefined): LogGap[] {
+  const gaps: LogGap[] = [];
+  if (config.cleanupPolicy === "delete") {
+    for (let i = 0; i + 1 < segments.length; i++) {
+      const segment = segments[i]!;
+      const next = segments[i + 1]!.baseOffset;
+      if (segment.nextOffset >= next || known.some((gap) => gap.fileName === segment.fileName)) continue;
+      gaps.push({ fromOffset: segment.nextOffset, toOffset: next, fileName: segment.fileName, position: segment.readableBytes, reason: "offset-not-contiguous" });
+    }
+  }
+  const last = segments[segments.length - 1]!;
+  if (recoveryPoint !== undefined && last.nextOffset < recoveryPoint) {
+    gaps.push({ fromOffset: last.nextOffset, toOffset: recoveryPoint, fileName: last.fileName, position: last.readableBytes, reason: "truncated-batch" });
+  }
+  return gaps;
 }
 
 /** Kafka refuses unkeyed records on compacted topics: compaction could never remove them. */

@@ -4,14 +4,18 @@
 
 import { CorruptRecordError, decodeBatches, OffsetIndex, TimeIndex } from "../format/index.ts";
 import type { Storage, StorageFile } from "../storage/index.ts";
-import { announcedBatchSize, type BatchInfo, scanRegion } from "./batch-scan.ts";
+import { announcedBatchSize, type BatchInfo, type OffsetBounds, type RegionScan, scanRegion } from "./batch-scan.ts";
 import type { LogConfig } from "./config.ts";
+import { ReadOnlyLogError } from "./errors.ts";
+import { checkOffsetIndex, checkTimeIndex, type LogProblem } from "./index-check.ts";
 
 export const LOG_SUFFIX = ".log";
 export const INDEX_SUFFIX = ".index";
 export const TIME_INDEX_SUFFIX = ".timeindex";
 /** Bytes read at a time when scanning a segment during recovery. */
 const RECOVERY_CHUNK_BYTES = 8 << 20;
+/** Bytes read at least when scanning from a batch boundary: more than a batch header (61 bytes). */
+const SCAN_BYTES_MIN = 256;
 /** Relative offsets are int32 in the index: a segment spans at most this many offsets. */
 const RELATIVE_OFFSET_MAX = 0x7fff_ffff;
 
@@ -25,13 +29,57 @@ export function parseSegmentFileName(fileName: string): { baseOffset: number; su
   return match === null ? null : { baseOffset: Number(match[1]), suffix: match[2]! };
 }
 
-/** What recovering a segment found. */
+/**
+ * What validating a segment's .log found: how much of it is whole valid
+ * batches, and why the rest is not. What the log then did with the rest is
+ * in the two byte counts.
+ */
 export interface SegmentRecovery {
   readonly baseOffset: number;
+  /** The segment's .log file. */
+  readonly fileName: string;
+  /** Bytes from the start of the .log that are whole valid batches in order. */
   readonly validBytes: number;
-  /** Bytes cut off the end of the .log because they were not whole valid batches. */
+  /** Bytes cut off the end of the .log and moved to the quarantine (see RecoveryReport.quarantined). */
   readonly truncatedBytes: number;
+  /**
+   * Bytes after validBytes left in place but not served: a damaged segment
+   * kept after a clean shutdown (its offsets are a gap of the log), or any
+   * damage in a read-only log.
+   */
+  readonly unreadBytes: number;
   readonly error: CorruptRecordError | null;
+}
+
+/** What a full scan of a segment found, before the log decides what to do with the rest. */
+export interface SegmentScan {
+  readonly validBytes: number;
+  readonly sizeInBytes: number;
+  readonly error: CorruptRecordError | null;
+}
+
+/** Something the log worked around and the user should hear of (an index entry that was wrong). */
+export interface LogWarning {
+  readonly fileName: string;
+  readonly position: number;
+  readonly message: string;
+}
+
+export interface SegmentOptions {
+  /** Never write, truncate or create a file; missing index files are rebuilt in memory. */
+  readonly readOnly?: boolean;
+  /** The next segment's base offset (Infinity for the last segment): no batch of this one may reach it. */
+  readonly limitOffset?: number;
+  readonly onWarning?: (warning: LogWarning) => void;
+}
+
+/** What verifying one segment found. */
+export interface SegmentCheck {
+  readonly batchCount: number;
+  readonly validBytes: number;
+  /** The offset after the last valid batch. */
+  readonly nextOffset: number;
+  readonly problems: readonly LogProblem[];
 }
 
 /** A segment as `describe()` reports it: relative offsets are offset - baseOffset, as in the index files. */
@@ -55,6 +103,14 @@ export class LogSegment {
   #bytesSinceLastIndexEntry = 0;
   /** The first batch's max timestamp: what segment.ms measures from (Kafka's rollingBasedTimestamp). */
   #rollingBasedTimestamp: number | undefined;
+  /** The next segment's base offset: this one's offsets stay below it. */
+  limitOffset: number;
+  /** Where reads stop in a damaged segment that is kept in place; null: at the end of the file. */
+  #readableEnd: number | null = null;
+  /** The .log size this segment accounts for: a different size means someone else wrote to the file. */
+  #knownSize = 0;
+  /** Set once an index entry was found wrong: reads then scan from the segment's start. */
+  #indexDistrusted = false;
 
   private constructor(
     readonly baseOffset: number,
@@ -66,18 +122,58 @@ export class LogSegment {
     readonly timeIndex: TimeIndex,
     private readonly config: LogConfig,
     private readonly createdMs: number,
+    private readonly segmentOptions: SegmentOptions,
   ) {
     this.nextOffset = baseOffset;
+    this.limitOffset = segmentOptions.limitOffset ?? Infinity;
   }
 
-  /** Opens a segment's three files, creating them when new. Call load() or recover() before use. */
-  static async open(storage: Storage, dir: string, baseOffset: number, config: LogConfig, nowMs: number): Promise<LogSegment> {
+  /**
+   * Opens a segment's three files, creating them when new (a read-only
+   * segment creates nothing: a missing file reads as empty). Call load() or
+   * recover() before use.
+   */
+  static async open(
+    storage: Storage,
+    dir: string,
+    baseOffset: number,
+    config: LogConfig,
+    nowMs: number,
+    options: SegmentOptions = {},
+  ): Promise<LogSegment> {
+    const openFile = async (name: string): Promise<StorageFile> =>
+      options.readOnly && !(await storage.exists(name)) ? new AbsentFile(name) : storage.open(name);
     const [log, indexFile, timeIndexFile] = await Promise.all([
-      storage.open(segmentFileName(dir, baseOffset, LOG_SUFFIX)),
-      storage.open(segmentFileName(dir, baseOffset, INDEX_SUFFIX)),
-      storage.open(segmentFileName(dir, baseOffset, TIME_INDEX_SUFFIX)),
+      openFile(segmentFileName(dir, baseOffset, LOG_SUFFIX)),
+      openFile(segmentFileName(dir, baseOffset, INDEX_SUFFIX)),
+      openFile(segmentFileName(dir, baseOffset, TIME_INDEX_SUFFIX)),
     ]);
-    return new LogSegment(baseOffset, dir, log, indexFile, timeIndexFile, OffsetIndex.create(), TimeIndex.create(), config, nowMs);
+    return new LogSegment(baseOffset, dir, log, indexFile, timeIndexFile, OffsetIndex.create(), TimeIndex.create(), config, nowMs, options);
+  }
+
+  get readOnly(): boolean {
+    return this.segmentOptions.readOnly ?? false;
+  }
+
+  /** The .log file's name. */
+  get fileName(): string {
+    return this.log.name;
+  }
+
+  /** Bytes of the .log that reads serve: all of it, or the valid prefix of a damaged segment kept in place. */
+  get readableBytes(): number {
+    return this.#end;
+  }
+
+  get #end(): number {
+    return this.#readableEnd ?? this.log.size;
+  }
+
+  /** Where batches after `previousLastOffset` (null: unknown) must lie. */
+  #bounds(previousLastOffset: number | null): OffsetBounds {
+    return {
+      previousLastOffset, firstOffset: this.baseOffset, limitOffset: this.limitOffset, contiguous: this.config.cleanupPolicy === "delete",
+    };
   }
 
   get sizeInBytes(): number {
@@ -152,9 +248,25 @@ export class LogSegment {
    * Index entries reach their files at the next flush, as Kafka's memory-mapped
    * indexes do; a crash before it loses only entries that recovery rebuilds.
    * If storage fails, the segment is left as it was before the call.
+   * Offsets only go forward: a batch that does not follow the segment's last
+   * offset, or leaves its range, is refused (CorruptRecordError), as is a
+   * .log that grew under this segment (another writer's bytes).
    */
   async append(pieces: readonly Uint8Array[], batches: readonly Omit<BatchInfo, "position">[]): Promise<void> {
     let position = this.log.size;
+    if (position !== this.#knownSize) await this.#refuseForeignBytes(batches[0]?.baseOffset ?? this.nextOffset);
+    let previousLastOffset = this.nextOffset - 1;
+    for (const batch of batches) {
+      const offsets = `offsets ${batch.baseOffset}..${batch.lastOffset}`;
+      if (batch.baseOffset <= previousLastOffset || batch.lastOffset < batch.baseOffset) {
+        throw new CorruptRecordError(position, "offset-not-increasing", `append refused: ${offsets} do not follow the last offset ${previousLastOffset}`, this.log.name);
+      }
+      if (batch.baseOffset < this.baseOffset || batch.lastOffset >= this.limitOffset) {
+        const range = `${this.baseOffset}..${this.limitOffset - 1}`;
+        throw new CorruptRecordError(position, "offset-out-of-segment", `append refused: ${offsets} are outside the segment's range ${range}`, this.log.name);
+      }
+      previousLastOffset = batch.lastOffset;
+    }
     try {
       for (const piece of pieces) await this.log.append(piece);
     } catch (error) {
@@ -168,10 +280,27 @@ export class LogSegment {
       this.#indexBatch(position, batch.size, batch.lastOffset);
       position += batch.size;
     }
+    this.#knownSize = this.log.size;
+  }
+
+  /** The .log grew by bytes this segment did not write: say whose offsets they hold, and append nothing. */
+  async #refuseForeignBytes(baseOffset: number): Promise<never> {
+    const known = this.#knownSize;
+    const foreign = scanRegion(await this.log.read(known, this.log.size - known), known, this.log.name);
+    const lastForeign = foreign.batches.at(-1)?.lastOffset;
+    throw new CorruptRecordError(
+      known,
+      "offset-not-increasing",
+      `the file grew from ${known} to ${this.log.size} bytes that this log did not write` +
+        (lastForeign === undefined ? "" : ` (offsets up to ${lastForeign})`) +
+        `; appending offset ${baseOffset} after them could reuse offsets, so the append is refused (another writer?)`,
+      this.log.name,
+    );
   }
 
   /** Writes the index entries added since the last time to the index files. */
   async #persistIndexEntries(): Promise<void> {
+    if (this.readOnly) return;
     const offsetBytes = this.offsetIndex.sizeInBytes;
     if (this.indexFile.size < offsetBytes) {
       await this.indexFile.append(this.offsetIndex.bytesFrom(this.indexFile.size / this.offsetIndex.entryBytes));
@@ -182,49 +311,98 @@ export class LogSegment {
     }
   }
 
-  /** Index position to start scanning for `offset`: the greatest indexed batch at or before it. */
-  #startPosition(offset: number): number {
-    const entry = this.offsetIndex.lookup(offset - this.baseOffset);
-    return entry < 0 ? 0 : this.offsetIndex.positionAt(entry);
+  /**
+   * Whole valid batches from `position` (a batch boundary), reading about
+   * `lengthHint` bytes. The scan's error is real damage only: a batch cut by
+   * the read's end, not the readable end, is read again whole or left for the
+   * next call.
+   */
+  async #scanAt(position: number, lengthHint: number, previousLastOffset: number | null): Promise<{ scan: RegionScan; window: Uint8Array }> {
+    const end = this.#end;
+    const window = await this.log.read(position, Math.min(end - position, Math.max(lengthHint, SCAN_BYTES_MIN)));
+    const scan = scanRegion(window, position, this.log.name, this.#bounds(previousLastOffset));
+    const cutByWindow = scan.error !== null && position + window.length < end &&
+      (scan.error.reason === "truncated-header" || scan.error.reason === "truncated-batch");
+    if (!cutByWindow) return { scan, window };
+    if (scan.validBytes > 0) return { scan: { batches: scan.batches, validBytes: scan.validBytes, error: null }, window };
+    const announced = announcedBatchSize(window, 0);
+    if (announced <= window.length || position + announced > end) return { scan, window };
+    const whole = await this.log.read(position, announced);
+    return { scan: scanRegion(whole, position, this.log.name, this.#bounds(previousLastOffset)), window: whole };
+  }
+
+  /**
+   * Chunks of whole valid batches from the one the offset index names for
+   * `offset` to the readable end. An index entry must name a batch boundary
+   * whose last offset is the entry's: otherwise the scan starts over from the
+   * segment's start, with a warning. Damage is thrown (CorruptRecordError
+   * naming the file and byte) after every batch before it was yielded.
+   */
+  async *#chunksFrom(offset: number, chunkBytes: number): AsyncGenerator<{ batches: BatchInfo[]; window: Uint8Array; start: number }> {
+    const entry = this.#indexDistrusted ? -1 : this.offsetIndex.lookup(offset - this.baseOffset);
+    let position = entry < 0 ? 0 : this.offsetIndex.positionAt(entry);
+    let expectedLastOffset = entry < 0 ? null : this.baseOffset + this.offsetIndex.relativeOffsetAt(entry);
+    let previousLastOffset: number | null = entry < 0 ? this.baseOffset - 1 : null;
+    if (expectedLastOffset !== null && position >= this.#end) {
+      this.#distrustIndex(position, expectedLastOffset, "lies past the end of the valid log");
+      position = 0;
+      expectedLastOffset = null;
+      previousLastOffset = this.baseOffset - 1;
+    }
+    while (position < this.#end) {
+      const { scan, window } = await this.#scanAt(position, chunkBytes, previousLastOffset);
+      if (expectedLastOffset !== null) {
+        const found = scan.batches[0];
+        if (found?.lastOffset !== expectedLastOffset) {
+          this.#distrustIndex(position, expectedLastOffset, found === undefined
+            ? "is not the start of a valid batch"
+            : `holds a batch ending at offset ${found.lastOffset}`);
+          position = 0;
+          expectedLastOffset = null;
+          previousLastOffset = this.baseOffset - 1;
+          continue;
+        }
+        expectedLastOffset = null;
+      }
+      if (scan.batches.length > 0) yield { batches: scan.batches, window, start: position };
+      if (scan.error !== null) throw scan.error;
+      const last = scan.batches.at(-1);
+      if (last === undefined) return;
+      position = last.position + last.size;
+      previousLastOffset = last.lastOffset;
+    }
+  }
+
+  #distrustIndex(position: number, expectedLastOffset: number, what: string): void {
+    this.#indexDistrusted = true;
+    this.segmentOptions.onWarning?.({
+      fileName: this.indexFile.name,
+      position,
+      message: `index entry for offset ${expectedLastOffset} points at byte ${position} of ${this.log.name}, which ${what}; ` +
+        `reading ${this.log.name} from its start instead`,
+    });
   }
 
   /**
    * Whole batches from the one holding `startOffset`, at most `maxBytes` of
    * them but always at least one (Kafka's KIP-74), stopping before batches
    * that start at or after `maxOffsetExclusive`. Null if none qualifies.
+   * Throws CorruptRecordError (file and byte) when damage comes before any
+   * batch that qualifies; batches before damage are returned.
    */
   async read(startOffset: number, maxBytes: number, maxOffsetExclusive: number): Promise<Uint8Array | null> {
-    const end = this.log.size;
-    let position = this.#startPosition(startOffset);
-    // Find the first batch whose last offset reaches startOffset.
-    while (position < end) {
-      const window = await this.log.read(position, Math.min(end - position, this.config.indexIntervalBytes + maxBytes + 64));
-      const { batches } = scanRegion(window, position);
-      if (batches.length === 0) {
-        // A batch bigger than the window: read it whole.
-        const size = announcedBatchSize(window, 0);
-        if (size <= window.length || position + size > end) return null;
-        const whole = scanRegion(await this.log.read(position, size), position).batches;
-        if (whole.length === 0) return null;
-        batches.push(...whole);
-      }
+    for await (const { batches, window, start } of this.#chunksFrom(startOffset, this.config.indexIntervalBytes + maxBytes + 64)) {
       const first = batches.findIndex((b) => b.lastOffset >= startOffset);
-      if (first < 0) {
-        const last = batches[batches.length - 1]!;
-        position = last.position + last.size;
-        continue;
-      }
-      const start = batches[first]!;
-      if (start.baseOffset >= maxOffsetExclusive) return null;
+      if (first < 0) continue;
+      const head = batches[first]!;
+      if (head.baseOffset >= maxOffsetExclusive) return null;
       let size = 0;
       for (const batch of batches.slice(first)) {
         if (batch.baseOffset >= maxOffsetExclusive || (size > 0 && size + batch.size > maxBytes)) break;
         size += batch.size;
       }
-      const offsetInWindow = start.position - position;
-      return offsetInWindow + size <= window.length
-        ? window.slice(offsetInWindow, offsetInWindow + size)
-        : this.log.read(start.position, size);
+      const at = head.position - start;
+      return at + size <= window.length ? window.slice(at, at + size) : this.log.read(head.position, size);
     }
     return null;
   }
@@ -234,30 +412,25 @@ export class LogSegment {
     if (this.maxTimestampSoFar < targetTimestamp) return null;
     const entry = this.timeIndex.lookup(targetTimestamp);
     const fromOffset = entry < 0 ? this.baseOffset : this.baseOffset + this.timeIndex.relativeOffsetAt(entry);
-    let position = this.#startPosition(fromOffset);
-    const end = this.log.size;
-    while (position < end) {
-      const window = await this.log.read(position, Math.min(end - position, RECOVERY_CHUNK_BYTES));
-      const { batches } = scanRegion(window, position);
-      if (batches.length === 0) return null;
+    for await (const { batches, window, start } of this.#chunksFrom(fromOffset, RECOVERY_CHUNK_BYTES)) {
       for (const batch of batches) {
         if (batch.maxTimestamp < targetTimestamp) continue;
-        const bytes = window.subarray(batch.position - position, batch.position - position + batch.size);
+        const bytes = window.subarray(batch.position - start, batch.position - start + batch.size);
         const record = decodeBatches(bytes)[0]!.records.find((r) => r.timestamp >= targetTimestamp);
         if (record !== undefined) return { offset: record.offset, timestamp: record.timestamp };
       }
-      const last = batches[batches.length - 1]!;
-      position = last.position + last.size;
     }
     return null;
   }
 
   /**
    * Trusts the .log as flushed: loads the indexes (rebuilding them if they do
-   * not fit the log) and finds the segment's end from the last index entry.
-   * Falls back to recover() if the tail is not valid.
+   * not fit the log) and finds the segment's end from the last index entry,
+   * whose batch must be where the entry says. Falls back to recover() (and
+   * returns what it found) if anything there is not valid.
    */
-  async load(): Promise<SegmentRecovery | null> {
+  async load(): Promise<SegmentScan | null> {
+    this.#knownSize = this.log.size;
     const [index, timeIndex] = await Promise.all([
       this.indexFile.read(0, this.indexFile.size),
       this.timeIndexFile.read(0, this.timeIndexFile.size),
@@ -271,14 +444,15 @@ export class LogSegment {
     if (!consistent) return this.recover();
     const lastEntry = this.offsetIndex.entryCount - 1;
     const from = lastEntry < 0 ? 0 : this.offsetIndex.positionAt(lastEntry);
-    const tail = scanRegion(await this.log.read(from, this.log.size - from), from);
-    if (tail.error !== null) return this.recover();
+    const tail = scanRegion(await this.log.read(from, this.log.size - from), from, this.log.name, this.#bounds(lastEntry < 0 ? this.baseOffset - 1 : null));
+    const indexedLastOffset = lastEntry < 0 ? null : this.baseOffset + this.offsetIndex.relativeOffsetAt(lastEntry);
+    if (tail.error !== null || (indexedLastOffset !== null && tail.batches[0]?.lastOffset !== indexedLastOffset)) return this.recover();
     const lastTime = this.timeIndex.entryCount - 1;
     if (lastTime >= 0) {
       this.maxTimestampSoFar = this.timeIndex.timestampAt(lastTime);
       this.#offsetOfMaxTimestamp = this.baseOffset + this.timeIndex.relativeOffsetAt(lastTime);
     }
-    if (lastEntry >= 0) this.nextOffset = this.baseOffset + this.offsetIndex.relativeOffsetAt(lastEntry) + 1;
+    if (indexedLastOffset !== null) this.nextOffset = indexedLastOffset + 1;
     for (const batch of tail.batches) this.#track(batch);
     this.#rollingBasedTimestamp = await this.#firstBatchMaxTimestamp();
     this.#bytesSinceLastIndexEntry = this.log.size - (tail.batches[0]?.position ?? this.log.size);
@@ -304,18 +478,18 @@ export class LogSegment {
   }
 
   async #firstBatchMaxTimestamp(): Promise<number | undefined> {
-    if (this.log.size === 0) return undefined;
-    const head = scanRegion(await this.log.read(0, Math.min(this.log.size, 61)), 0);
-    if (head.batches.length > 0) return head.batches[0]!.maxTimestamp;
-    const size = announcedBatchSize(await this.log.read(0, 12), 0);
-    return scanRegion(await this.log.read(0, size), 0).batches[0]?.maxTimestamp;
+    if (this.#end === 0) return undefined;
+    return (await this.#scanAt(0, SCAN_BYTES_MIN, this.baseOffset - 1)).scan.batches[0]?.maxTimestamp;
   }
 
   /**
-   * Validates the whole .log batch by batch, truncates it at the first byte
-   * that is not part of a whole valid batch, and rebuilds both indexes.
+   * Validates the whole .log batch by batch (CRC, sizes, offsets in order
+   * and inside the segment) and rebuilds both indexes in memory from the
+   * valid batches before the first invalid one. Changes no file: the caller
+   * decides whether to truncate (truncateTo), keep the rest unread
+   * (keepDamaged) and write the indexes (writeIndexes).
    */
-  async recover(): Promise<SegmentRecovery> {
+  async recover(onBatches?: (batches: readonly BatchInfo[]) => void): Promise<SegmentScan> {
     this.offsetIndex.truncateEntries(0);
     this.timeIndex.truncateEntries(0);
     this.nextOffset = this.baseOffset;
@@ -323,46 +497,78 @@ export class LogSegment {
     this.#offsetOfMaxTimestamp = -1;
     this.#bytesSinceLastIndexEntry = 0;
     this.#rollingBasedTimestamp = undefined;
+    this.#readableEnd = null;
+    this.#indexDistrusted = false;
+    this.#knownSize = this.log.size;
     const size = this.log.size;
     let position = 0;
+    let previousLastOffset = this.baseOffset - 1;
     let error: CorruptRecordError | null = null;
     while (position < size) {
-      const chunkStart = position;
-      const chunk = await this.log.read(position, Math.min(size - position, RECOVERY_CHUNK_BYTES));
-      const scan = scanRegion(chunk, position);
+      const { scan } = await this.#scanAt(position, RECOVERY_CHUNK_BYTES, previousLastOffset);
       this.#rebuildFrom(scan.batches);
+      onBatches?.(scan.batches);
       position += scan.validBytes;
-      if (scan.error === null) continue;
-      // A batch cut by the chunk's end, not the file's, is read again whole.
-      const cutByChunk = chunkStart + chunk.length < size &&
-        (scan.error.reason === "truncated-header" || scan.error.reason === "truncated-batch");
-      const announced = announcedBatchSize(chunk, scan.validBytes);
-      if (cutByChunk && announced < 0 && scan.validBytes > 0) continue; // header split: next chunk starts at it
-      if (cutByChunk && announced > 0 && position + announced <= size) {
-        const whole = scanRegion(await this.log.read(position, announced), position);
-        this.#rebuildFrom(whole.batches);
-        position += whole.validBytes;
-        if (whole.error === null) continue;
-        error = relocate(whole.error, position - whole.validBytes);
+      previousLastOffset = scan.batches.at(-1)?.lastOffset ?? previousLastOffset;
+      if (scan.error !== null) {
+        error = scan.error;
         break;
       }
-      error = relocate(scan.error, chunkStart);
-      break;
+      if (scan.validBytes === 0) break;
     }
-    if (position < size) await this.log.truncate(position);
-    await this.#rewriteIndexFiles();
-    return { baseOffset: this.baseOffset, validBytes: position, truncatedBytes: size - position, error };
+    return { validBytes: position, sizeInBytes: size, error };
+  }
+
+  /**
+   * Checks the .log batch by batch and both index files entry by entry
+   * against it, changing nothing (what `loglab check` runs). Each index
+   * entry must name a batch boundary and that batch's last offset; each time
+   * index entry a batch's last offset and the greatest timestamp up to it.
+   */
+  async verify(): Promise<SegmentCheck> {
+    const batches: BatchInfo[] = [];
+    const scan = await this.recover((found) => batches.push(...found));
+    const problems: LogProblem[] = [];
+    if (scan.error !== null) {
+      problems.push({ fileName: this.log.name, position: scan.error.position, reason: scan.error.reason, detail: scan.error.detail });
+    }
+    const [index, timeIndex] = await Promise.all([
+      this.indexFile.read(0, this.indexFile.size),
+      this.timeIndexFile.read(0, this.timeIndexFile.size),
+    ]);
+    // Entries past the first invalid batch cannot be checked: the problem there is the batch.
+    const checkable = (position: number, offset: number) => scan.error === null || (position < scan.validBytes && offset < this.nextOffset);
+    const against = { baseOffset: this.baseOffset, logName: this.log.name, batches, checkable };
+    problems.push(
+      ...checkOffsetIndex({ ...against, fileName: this.indexFile.name, bytes: index }),
+      ...checkTimeIndex({ ...against, fileName: this.timeIndexFile.name, bytes: timeIndex }),
+    );
+    return { batchCount: batches.length, validBytes: scan.validBytes, nextOffset: this.nextOffset, problems };
   }
 
   #rebuildFrom(batches: readonly BatchInfo[]): void {
-    // The index files themselves are rewritten whole once recovery ends.
     for (const batch of batches) {
       this.#track(batch);
       this.#indexBatch(batch.position, batch.size, batch.lastOffset);
     }
   }
 
-  async #rewriteIndexFiles(): Promise<void> {
+  /** Cuts the .log to its first `validBytes` (after the caller has kept the rest elsewhere) and writes the indexes. */
+  async truncateTo(validBytes: number): Promise<void> {
+    if (this.readOnly) throw new ReadOnlyLogError(this.log.name, "truncating a segment");
+    if (validBytes < this.log.size) await this.log.truncate(validBytes);
+    this.#knownSize = this.log.size;
+    await this.writeIndexes();
+  }
+
+  /** Serves only the first `validBytes` of a damaged .log and leaves the rest where it is. */
+  keepDamaged(validBytes: number): void {
+    this.#readableEnd = validBytes;
+  }
+
+  /** Rewrites both index files whole from the in-memory indexes (after a recovery rebuilt them). */
+  async writeIndexes(): Promise<void> {
+    if (this.readOnly) return;
     await this.indexFile.truncate(0);
     await this.indexFile.append(this.offsetIndex.toBytes());
     await this.timeIndexFile.truncate(0);
@@ -370,6 +576,7 @@ export class LogSegment {
   }
 
   async flush(): Promise<void> {
+    if (this.readOnly) return;
     await this.#persistIndexEntries();
     await Promise.all([this.log.sync(), this.indexFile.sync(), this.timeIndexFile.sync()]);
   }
@@ -381,13 +588,22 @@ export class LogSegment {
 
   /** Closes and deletes the segment's files. */
   async delete(storage: Storage): Promise<void> {
+    if (this.readOnly) throw new ReadOnlyLogError(this.log.name, "deleting a segment");
     await this.close();
     await Promise.all(this.fileNames.map((name) => storage.delete(name)));
   }
 
-  /** Reads the whole .log (for compaction). */
+  /** Reads the whole .log (for compaction); CorruptRecordError, naming the file, if any of it is not valid batches in order. */
   async readAll(): Promise<Uint8Array> {
-    return this.log.read(0, this.log.size);
+    const bytes = await this.log.read(0, this.log.size);
+    const scan = scanRegion(bytes, 0, this.log.name, this.#bounds(this.baseOffset - 1));
+    if (scan.error !== null) throw scan.error;
+    return bytes;
+  }
+
+  /** Reads `length` bytes of the .log from `position` as they are (for moving a damaged tail to the quarantine). */
+  readRaw(position: number, length: number): Promise<Uint8Array> {
+    return this.log.read(position, length);
   }
 
   get directory(): string {
@@ -395,8 +611,25 @@ export class LogSegment {
   }
 }
 
-/** The same error with its position made absolute within the segment file. */
-function relocate(error: CorruptRecordError, chunkStart: number): CorruptRecordError {
-  const detail = error.message.replace(/^corrupt record batch at byte \d+: [a-z-]+ \((.*)\)$/, "$1");
-  return new CorruptRecordError(chunkStart + error.position, error.reason, detail);
+/** A file a read-only segment lacks: empty, and refusing every write. */
+class AbsentFile implements StorageFile {
+  readonly size = 0;
+
+  constructor(readonly name: string) {}
+
+  async append(): Promise<void> {
+    throw new ReadOnlyLogError(this.name, "writing a file");
+  }
+
+  async read(): Promise<Uint8Array> {
+    return new Uint8Array(0);
+  }
+
+  async truncate(): Promise<void> {
+    throw new ReadOnlyLogError(this.name, "truncating a file");
+  }
+
+  async sync(): Promise<void> {}
+
+  async close(): Promise<void> {}
 }

@@ -11,7 +11,10 @@
 
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, wrap } from "idb";
 import { OperationQueue } from "../runtime/operation-queue.ts";
-import { checkFileName, type Storage, type StorageFile, StorageError, toStorageError } from "./storage.ts";
+import {
+  checkFileName, FileNotFoundError, hasErrorName, readOnlyFile, ReadOnlyStorageError, type Storage, type StorageFile, StorageError, toStorageError,
+} from "./storage.ts";
+import { acquireWebLock } from "./web-lock.ts";
 import { appendThroughBuffer, readThroughBuffer, WriteBuffer } from "./write-buffer.ts";
 
 /**
@@ -30,6 +33,8 @@ export interface IndexedDbStorageOptions {
   readonly indexedDB?: IDBFactory;
   /** Chunk size for files this storage creates; a file keeps the size it was created with. */
   readonly chunkBytes?: number;
+  /** Change nothing, not even create the database: opening a missing one fails with FileNotFoundError. */
+  readonly readOnly?: boolean;
 }
 
 const SCHEMA_VERSION = 1;
@@ -57,10 +62,21 @@ export class IndexedDbStorage implements Storage {
   readonly #db: IDBPDatabase<LogSchema>;
   readonly #chunkBytes: number;
   readonly #openFiles = new Set<IndexedDbFile>();
+  readonly #name: string;
+  readonly #factory: IDBFactory;
+  #releaseLock: (() => void) | null = null;
 
-  private constructor(db: IDBPDatabase<LogSchema>, chunkBytes: number) {
+  private constructor(
+    db: IDBPDatabase<LogSchema>,
+    chunkBytes: number,
+    name: string,
+    factory: IDBFactory,
+    readonly readOnly: boolean,
+  ) {
     this.#db = db;
     this.#chunkBytes = chunkBytes;
+    this.#name = name;
+    this.#factory = factory;
   }
 
   /** Opens (creating if needed) the database `databaseName` as a Storage. */
@@ -70,14 +86,17 @@ export class IndexedDbStorage implements Storage {
     const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     if (factory === undefined) throw new StorageError("IndexedDB is not available in this environment", databaseName);
     try {
-      return new IndexedDbStorage(await openDatabase(factory, databaseName), chunkBytes);
+      const readOnly = options.readOnly ?? false;
+      return new IndexedDbStorage(await openDatabase(factory, databaseName, readOnly), chunkBytes, databaseName, factory, readOnly);
     } catch (error) {
+      if (options.readOnly === true && hasErrorName(error, "AbortError")) throw new FileNotFoundError(`no database ${databaseName}`, databaseName, error);
       throw toStorageError(error, databaseName, "open database");
     }
   }
 
   async open(name: string): Promise<StorageFile> {
     checkFileName(name);
+    if (this.readOnly) return readOnlyFile(await this.#openExisting(name));
     const { record, tail } = await transact(this.#db, "readwrite", name, "open", async (tx, issue) => {
       const files = tx.objectStore("files");
       const existing = await files.get(name);
@@ -117,8 +136,30 @@ export class IndexedDbStorage implements Storage {
     return transact(this.#db, "readonly", name, "look up", async (tx) => (await tx.objectStore("files").getKey(name)) !== undefined);
   }
 
+  /** A handle on `name` as it is, for reading: nothing is created or written. */
+  async #openExisting(name: string): Promise<IndexedDbFile> {
+    const record = await transact(this.#db, "readonly", name, "open", async (tx) => tx.objectStore("files").get(name));
+    if (record === undefined) throw new FileNotFoundError(`no file ${name} in database ${this.#name}`, name);
+    checkRecord(name, record);
+    const file = new IndexedDbFile(name, this.#db, record.chunkBytes, record.size, EMPTY, () => this.#openFiles.delete(file));
+    this.#openFiles.add(file);
+    return file;
+  }
+
+  /**
+   * A Web Lock named after the database, held until close(): a second tab
+   * or worker that tries to write the same database is refused at once.
+   */
+  async lock(command: string): Promise<string | null> {
+    if (this.readOnly) throw new ReadOnlyStorageError(this.#name, "lock");
+    if (this.#releaseLock !== null) return null;
+    this.#releaseLock = await acquireWebLock(`loglab indexeddb ${this.#name}`, this.#name, command, this.#factory);
+    return null;
+  }
+
   async delete(name: string): Promise<void> {
     checkFileName(name);
+    if (this.readOnly) throw new ReadOnlyStorageError(name, "delete");
     await transact(this.#db, "readwrite", name, "delete", async (tx, issue) => {
       issue(tx.objectStore("files").delete(name));
       issue(tx.objectStore("chunks").delete(chunkRange(name)));
@@ -128,6 +169,7 @@ export class IndexedDbStorage implements Storage {
   async rename(from: string, to: string): Promise<void> {
     checkFileName(from);
     checkFileName(to);
+    if (this.readOnly) throw new ReadOnlyStorageError(from, "rename");
     await transact(this.#db, "readwrite", from, "rename", async (tx, issue) => {
       const files = tx.objectStore("files");
       const chunks = tx.objectStore("chunks");
@@ -152,6 +194,8 @@ export class IndexedDbStorage implements Storage {
   async close(): Promise<void> {
     const results = await Promise.allSettled([...this.#openFiles].map((file) => file.close()));
     this.#db.close();
+    this.#releaseLock?.();
+    this.#releaseLock = null;
     const failure = results.find((result) => result.status === "rejected");
     if (failure !== undefined) throw failure.reason;
   }
@@ -309,9 +353,14 @@ class IndexedDbFile implements StorageFile {
 }
 
 /** Opens the database through `factory`; idb's openDB would always use the global one. */
-async function openDatabase(factory: IDBFactory, name: string): Promise<IDBPDatabase<LogSchema>> {
+async function openDatabase(factory: IDBFactory, name: string, readOnly: boolean): Promise<IDBPDatabase<LogSchema>> {
   const request = factory.open(name, SCHEMA_VERSION);
   request.addEventListener("upgradeneeded", (event) => {
+    // Read-only creates nothing: aborting the upgrade leaves a missing database missing.
+    if (readOnly && event.oldVersion === 0) {
+      request.transaction?.abort();
+      return;
+    }
     if (event.oldVersion < 1) {
       request.result.createObjectStore("files");
       request.result.createObjectStore("chunks");

@@ -2,7 +2,9 @@
 // gap between written and durable that real disks have, so a crash can lose
 // unsynced bytes and tear the last write, as recovery must expect.
 
-import { checkFileName, type Storage, type StorageFile } from "./storage.ts";
+import {
+  checkFileName, DataDirInUseError, FileNotFoundError, type LockHolder, ReadOnlyStorageError, type Storage, type StorageFile,
+} from "./storage.ts";
 
 /** What a crash does to bytes that were not synced. */
 export interface CrashOptions {
@@ -87,17 +89,63 @@ interface MemoryFileState {
   durableSnapshot: Uint8Array | null;
 }
 
+export interface MemoryStorageOptions {
+  readonly readOnly?: boolean;
+}
+
+/** The files of one memory "disk" and its writer lock, shared by its read-only views. */
+interface MemoryDisk {
+  readonly files: Map<string, MemoryFileState>;
+  /** The writer lock: an in-process flag is all one process's memory needs. */
+  holder: LockHolder | null;
+}
+
 export class MemoryStorage implements Storage {
-  readonly #files = new Map<string, MemoryFileState>();
+  #disk: MemoryDisk = { files: new Map(), holder: null };
+  readonly readOnly: boolean;
+  /** Whether this storage took the disk's lock (and so releases it on close). */
+  #locked = false;
+
+  constructor(options: MemoryStorageOptions = {}) {
+    this.readOnly = options.readOnly ?? false;
+  }
+
+  get #files(): Map<string, MemoryFileState> {
+    return this.#disk.files;
+  }
+
+  /**
+   * Another storage over the same files (read-only if `options` say so), as a
+   * second process would open them: it has to take the writer lock too.
+   */
+  view(options: MemoryStorageOptions = {}): MemoryStorage {
+    const view = new MemoryStorage(options);
+    view.#disk = this.#disk;
+    return view;
+  }
+
+  #refuseIfReadOnly(name: string, action: string): void {
+    if (this.readOnly) throw new ReadOnlyStorageError(name, action);
+  }
 
   async open(name: string): Promise<StorageFile> {
     checkFileName(name);
     let state = this.#files.get(name);
     if (state === undefined) {
+      if (this.readOnly) throw new FileNotFoundError(`no file ${name}`, name);
       state = { data: new ChunkedBytes(), syncedBytes: 0, durableSnapshot: null };
       this.#files.set(name, state);
     }
-    return new MemoryFile(name, state, () => this.#files.get(name) === state);
+    const current = state;
+    return new MemoryFile(name, state, () => this.#files.get(name) === current, this.readOnly);
+  }
+
+  async lock(command: string): Promise<string | null> {
+    this.#refuseIfReadOnly("the lock", "take");
+    if (this.#disk.holder !== null) throw new DataDirInUseError("memory", this.#disk.holder);
+    this.#disk.holder = { pid: null, command, since: new Date().toISOString() };
+    this.#locked = true;
+    return null;
   }
 
   async list(prefix = ""): Promise<string[]> {
@@ -109,10 +157,12 @@ export class MemoryStorage implements Storage {
   }
 
   async delete(name: string): Promise<void> {
+    this.#refuseIfReadOnly(name, "delete");
     this.#files.delete(name);
   }
 
   async rename(from: string, to: string): Promise<void> {
+    this.#refuseIfReadOnly(from, "rename");
     checkFileName(to);
     const state = this.#files.get(from);
     if (state === undefined) throw new Error(`cannot rename missing file ${from}`);
@@ -120,7 +170,14 @@ export class MemoryStorage implements Storage {
     this.#files.set(to, state);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.#releaseLock();
+  }
+
+  #releaseLock(): void {
+    if (this.#locked) this.#disk.holder = null;
+    this.#locked = false;
+  }
 
   /** Total bytes held, durable or not. */
   get sizeInBytes(): number {
@@ -131,9 +188,12 @@ export class MemoryStorage implements Storage {
 
   /**
    * Simulates losing power: every file keeps its durable bytes plus, if the
-   * options say so, a prefix of its unsynced ones. Open handles go stale.
+   * options say so, a prefix of its unsynced ones. Open handles go stale,
+   * and the writer lock goes with the process that held it.
    */
   crash(options: CrashOptions = {}): void {
+    this.#disk.holder = null;
+    this.#locked = false;
     for (const [name, state] of this.#files) {
       const durable = state.durableSnapshot ?? state.data.slice(0, state.syncedBytes);
       const unsynced = state.durableSnapshot === null ? state.data.length - state.syncedBytes : 0;
@@ -151,6 +211,7 @@ class MemoryFile implements StorageFile {
     readonly name: string,
     private readonly state: MemoryFileState,
     private readonly isCurrent: () => boolean,
+    private readonly readOnly: boolean,
   ) {}
 
   get size(): number {
@@ -161,8 +222,13 @@ class MemoryFile implements StorageFile {
     if (!this.isCurrent()) throw new Error(`file ${this.name} was deleted, renamed or lost in a crash`);
   }
 
-  async append(bytes: Uint8Array): Promise<void> {
+  #checkWritable(action: string): void {
+    if (this.readOnly) throw new ReadOnlyStorageError(this.name, action);
     this.#checkCurrent();
+  }
+
+  async append(bytes: Uint8Array): Promise<void> {
+    this.#checkWritable("append to");
     this.state.data.append(bytes);
   }
 
@@ -172,7 +238,7 @@ class MemoryFile implements StorageFile {
   }
 
   async truncate(size: number): Promise<void> {
-    this.#checkCurrent();
+    this.#checkWritable("truncate");
     if (size >= this.state.data.length) return;
     // Until synced, a crash restores what was durable before the truncate.
     if (this.state.durableSnapshot === null && this.state.syncedBytes > size) {
@@ -184,6 +250,7 @@ class MemoryFile implements StorageFile {
 
   async sync(): Promise<void> {
     this.#checkCurrent();
+    if (this.readOnly) return; // nothing was written, so all there is is durable
     this.state.syncedBytes = this.state.data.length;
     this.state.durableSnapshot = null;
   }

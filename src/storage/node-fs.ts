@@ -6,25 +6,112 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { LoglabError } from "../format/index.ts";
 import { OperationQueue } from "../runtime/operation-queue.ts";
-import { checkFileName, type Storage, type StorageFile, StorageError } from "./storage.ts";
+import { OpenFiles, type ReopenableFile } from "./open-files.ts";
+import { acquireLockFile, heldByThisProcess, type HeldLock, LOCK_FILE, type LockFileSystem, releaseLockFile } from "./lock-file.ts";
+import {
+  checkFileName, FileNotFoundError, type LockHolder, readOnlyFile, ReadOnlyStorageError, type Storage, type StorageFile, StorageError,
+} from "./storage.ts";
 import { readThroughBuffer, WriteBuffer } from "./write-buffer.ts";
 
 function wrap<T>(fileName: string, action: string, run: () => T): T {
   try {
     return run();
   } catch (error) {
+    if (error instanceof LoglabError) throw error;
     throw new StorageError(`${action} ${fileName} failed: ${(error as Error).message}`, fileName, error);
   }
 }
 
+export interface NodeFsStorageOptions {
+  /** Open files with flag "r", create nothing (not even `root`), refuse every change. */
+  readonly readOnly?: boolean;
+}
+
+/** Node's calls for the data dir's `.lock` file. */
+const nodeLockFiles: LockFileSystem = {
+  pid: process.pid,
+  createExclusive(target, text) {
+    // Written whole beside it, then linked in: link fails if the lock exists,
+    // and a reader never sees a lock file without its holder.
+    const temporary = `${target}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, text);
+    try {
+      fs.linkSync(temporary, target);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    } finally {
+      fs.rmSync(temporary, { force: true });
+    }
+  },
+  read(target) {
+    try {
+      return fs.readFileSync(target, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  },
+  rename(from, to) {
+    try {
+      fs.renameSync(from, to);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+  },
+  remove: (target) => fs.rmSync(target, { force: true }),
+  isAlive(holder: LockHolder | null, target: string) {
+    if (holder === null) return false; // Node has no flock to ask: a lock file naming no process is stale
+    if (holder.pid === process.pid) return heldByThisProcess(target);
+    try {
+      process.kill(holder.pid!, 0); // signal 0: only asks whether the process exists
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by another user
+    }
+  },
+};
+
+/** Locks to release if the process exits without closing its storages. */
+const locksHeld = new Set<HeldLock>();
+let exitHandlerInstalled = false;
+
+function releaseOnExit(held: HeldLock): void {
+  locksHeld.add(held);
+  if (exitHandlerInstalled) return;
+  exitHandlerInstalled = true;
+  process.on("exit", () => {
+    for (const lock of locksHeld) releaseLockFile(nodeLockFiles, lock);
+  });
+}
+
 export class NodeFsStorage implements Storage {
   readonly #root: string;
+  readonly #openFiles = new OpenFiles();
+  /** The root as the caller named it, for messages. */
+  readonly #dataDir: string;
+  readonly readOnly: boolean;
+  #lock: HeldLock | null = null;
 
-  /** Files live under `root` (created if missing). */
-  constructor(root: string) {
+  /** Files live under `root` (created if missing, unless read-only: then it must exist). */
+  constructor(root: string, options: NodeFsStorageOptions = {}) {
     this.#root = path.resolve(root);
-    fs.mkdirSync(this.#root, { recursive: true });
+    this.#dataDir = root;
+    this.readOnly = options.readOnly ?? false;
+    let isFolder: boolean | null = null;
+    try {
+      isFolder = fs.statSync(this.#root).isDirectory();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new StorageError(`data dir ${root}: ${(error as Error).message}`, root, error);
+    }
+    if (isFolder === false) throw new StorageError(`data dir ${root} is a file, not a folder`, root);
+    if (isFolder === null && this.readOnly) throw new FileNotFoundError(`no data dir ${root}`, root);
+    if (isFolder === null) wrap(root, "create data dir", () => fs.mkdirSync(this.#root, { recursive: true }));
   }
 
   #path(name: string): string {
@@ -34,10 +121,17 @@ export class NodeFsStorage implements Storage {
 
   async open(name: string): Promise<StorageFile> {
     const filePath = this.#path(name);
+    if (this.readOnly) {
+      return wrap(name, "open", () => {
+        if (!fs.existsSync(filePath)) throw new FileNotFoundError(`no file ${name} in data dir ${this.#dataDir}`, name);
+        const fd = fs.openSync(filePath, "r");
+        return readOnlyFile(new NodeFsFile(name, fd, fs.fstatSync(fd).size, () => fs.openSync(filePath, "r"), this.#openFiles));
+      });
+    }
     return wrap(name, "open", () => {
       fs.mkdirSync(path.dirname(filePath), { recursive: true });
       const fd = fs.openSync(filePath, fs.existsSync(filePath) ? "r+" : "w+");
-      return new NodeFsFile(name, fd, fs.fstatSync(fd).size);
+      return new NodeFsFile(name, fd, fs.fstatSync(fd).size, () => fs.openSync(filePath, "r+"), this.#openFiles);
     });
   }
 
@@ -47,12 +141,28 @@ export class NodeFsStorage implements Storage {
       if (!fs.existsSync(dir)) return;
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
         const name = relative === "" ? entry.name : `${relative}/${entry.name}`;
-        if (entry.isDirectory()) walk(path.join(dir, entry.name), name);
-        else if (name.startsWith(prefix)) names.push(name);
+        // Only folders that can hold a match: opening one partition must not walk all the others.
+        if (entry.isDirectory()) {
+          if (couldHold(name, prefix)) walk(path.join(dir, entry.name), name);
+        } else if (name.startsWith(prefix)) names.push(name);
       }
     };
-    walk(this.#root, "");
+    // Start in the folder the prefix names, if it names one ("t-0/" or "t-0/0000"): no need to read the root.
+    const base = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
+    const start = base === "" ? null : this.#folderPath(base);
+    if (start === null) walk(this.#root, "");
+    else walk(start, base);
     return names.sort();
+  }
+
+  /** The path of folder `name`, or null if it is not a valid name or not a folder (a missing one is fine). */
+  #folderPath(name: string): string | null {
+    try {
+      const folder = this.#path(name);
+      return !fs.existsSync(folder) || fs.statSync(folder).isDirectory() ? folder : null;
+    } catch {
+      return null;
+    }
   }
 
   async exists(name: string): Promise<boolean> {
@@ -61,11 +171,13 @@ export class NodeFsStorage implements Storage {
 
   async delete(name: string): Promise<void> {
     const filePath = this.#path(name);
+    if (this.readOnly) throw new ReadOnlyStorageError(name, "delete");
     wrap(name, "delete", () => fs.rmSync(filePath, { force: true }));
   }
 
   async rename(from: string, to: string): Promise<void> {
     const target = this.#path(to);
+    if (this.readOnly) throw new ReadOnlyStorageError(from, "rename");
     wrap(from, "rename", () => {
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.renameSync(this.#path(from), target);
@@ -73,7 +185,29 @@ export class NodeFsStorage implements Storage {
     });
   }
 
-  async close(): Promise<void> {}
+  /** An exclusive `.lock` file in the root holding {pid, command, since}; a dead holder's is taken over. */
+  async lock(command: string): Promise<string | null> {
+    if (this.readOnly) throw new ReadOnlyStorageError(LOCK_FILE, "lock");
+    if (this.#lock !== null) return null;
+    const held = wrap(LOCK_FILE, "lock", () => acquireLockFile(nodeLockFiles, this.#dataDir, path.join(this.#root, LOCK_FILE), command));
+    this.#lock = held;
+    releaseOnExit(held);
+    return held.note;
+  }
+
+  async close(): Promise<void> {
+    const held = this.#lock;
+    if (held === null) return;
+    this.#lock = null;
+    locksHeld.delete(held);
+    wrap(LOCK_FILE, "unlock", () => releaseLockFile(nodeLockFiles, held));
+  }
+}
+
+/** Whether folder `name` can hold files starting with `prefix`: "t-0/" for "t-", "t-0/" and "t-0/x" alike. */
+function couldHold(name: string, prefix: string): boolean {
+  const folder = `${name}/`;
+  return folder.startsWith(prefix) || prefix.startsWith(folder);
 }
 
 /** Makes a directory's entries (new and renamed files) durable; not every platform allows it. */
@@ -113,30 +247,65 @@ function writeAllSync(fd: number, bytes: Uint8Array, position: number): void {
  * pool while appends go on filling the other, so validating and copying the
  * next batches overlaps with writing the last ones. Operations run in order,
  * one at a time; a failed background write fails every later operation, as a
- * failed disk takes a Kafka log folder offline.
+ * failed disk takes a Kafka log folder offline. The OS handle is lent by the
+ * storage's OpenFiles: an idle file may lose it and reopens it on next use.
  */
-class NodeFsFile implements StorageFile {
+class NodeFsFile implements StorageFile, ReopenableFile {
   #buffer = new WriteBuffer();
   #spare = new WriteBuffer();
+  /** The OS handle, or null while released (reopened on next use). */
+  #fd: number | null;
   /** Bytes on disk (or handed to the OS). */
   #flushedSize: number;
+  /** Whether bytes reached the OS (write or truncate) since the last fdatasync: a sync must then reach the disk. */
+  #unsynced = false;
   /** The spare buffer's bytes being written in the background, and the write. */
   #writingBytes = 0;
   #writing: Promise<void> | null = null;
+  /** Whether the thread pool is writing through the handle now (so it must stay open). */
+  #writeInFlight = false;
   #failure: StorageError | null = null;
   #closed = false;
   readonly #queue = new OperationQueue();
 
   constructor(
     readonly name: string,
-    private readonly fd: number,
+    fd: number,
     size: number,
+    private readonly reopen: () => number,
+    private readonly openFiles: OpenFiles,
   ) {
+    this.#fd = fd;
     this.#flushedSize = size;
+    openFiles.used(this);
   }
 
   get size(): number {
     return this.#flushedSize + this.#writingBytes + this.#buffer.length;
+  }
+
+  get handleBusy(): boolean {
+    return this.#writeInFlight;
+  }
+
+  releaseHandle(): void {
+    if (this.#fd === null) return;
+    const fd = this.#fd;
+    this.#fd = null;
+    // No fdatasync here: a later sync() fdatasyncs the reopened handle, which
+    // makes every written page of the file durable, whichever handle wrote it.
+    try {
+      fs.closeSync(fd);
+    } catch (error) {
+      this.#failure ??= new StorageError(`close ${this.name} failed: ${(error as Error).message}`, this.name, error);
+    }
+  }
+
+  /** The OS handle, reopened if it was released; marks the file as just used. */
+  #handle(): number {
+    this.#fd ??= this.reopen();
+    this.openFiles.used(this);
+    return this.#fd;
   }
 
   #run<T>(action: string, operation: () => Promise<T> | T): Promise<T> {
@@ -171,19 +340,31 @@ class NodeFsFile implements StorageFile {
     this.#spare = full;
     const bytes = full.view();
     this.#writingBytes = bytes.length;
-    this.#writing = writeInBackground(this.fd, bytes, this.#flushedSize).then(() => {
-      this.#flushedSize += bytes.length;
-      this.#writingBytes = 0;
-      full.clear();
-    });
+    this.#unsynced = true;
+    this.#writeInFlight = true;
+    this.#writing = writeInBackground(this.#handle(), bytes, this.#flushedSize)
+      .finally(() => {
+        this.#writeInFlight = false;
+      })
+      .then(() => {
+        this.#flushedSize += bytes.length;
+        this.#writingBytes = 0;
+        full.clear();
+      });
+  }
+
+  /** Writes `bytes` at the end of what is flushed, synchronously. */
+  #writeThrough(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.#unsynced = true;
+    writeAllSync(this.#handle(), bytes, this.#flushedSize);
+    this.#flushedSize += bytes.length;
   }
 
   /** Writes everything buffered, synchronously, after any background write. */
   async #flush(): Promise<void> {
     await this.#settle();
-    const pending = this.#buffer.view();
-    writeAllSync(this.fd, pending, this.#flushedSize);
-    this.#flushedSize += pending.length;
+    this.#writeThrough(this.#buffer.view());
     this.#buffer.clear();
   }
 
@@ -195,8 +376,7 @@ class NodeFsFile implements StorageFile {
       if (this.#buffer.tryAppend(bytes)) return;
       // Larger than a buffer: write it straight through, after what precedes it.
       await this.#settle();
-      writeAllSync(this.fd, bytes, this.#flushedSize);
-      this.#flushedSize += bytes.length;
+      this.#writeThrough(bytes);
     });
   }
 
@@ -204,10 +384,11 @@ class NodeFsFile implements StorageFile {
     return this.#run("read", async () => {
       await this.#settle();
       return readThroughBuffer(position, length, this.#flushedSize, this.#buffer, (from, count) => {
+        const fd = this.#handle();
         const out = new Uint8Array(count);
         let read = 0;
         while (read < count) {
-          const n = fs.readSync(this.fd, out, read, count - read, from + read);
+          const n = fs.readSync(fd, out, read, count - read, from + read);
           if (n === 0) break;
           read += n;
         }
@@ -224,7 +405,8 @@ class NodeFsFile implements StorageFile {
         this.#buffer.cut(size - this.#flushedSize);
         return;
       }
-      fs.ftruncateSync(this.fd, size); // first: if it fails, nothing buffered is lost
+      this.#unsynced = true;
+      fs.ftruncateSync(this.#handle(), size); // first: if it fails, nothing buffered is lost
       this.#buffer.clear();
       this.#flushedSize = size;
     });
@@ -233,7 +415,10 @@ class NodeFsFile implements StorageFile {
   sync(): Promise<void> {
     return this.#run("sync", async () => {
       await this.#flush();
-      fs.fdatasyncSync(this.fd);
+      // A file that wrote nothing since its last sync need not reopen a released handle.
+      if (!this.#unsynced && this.#fd === null) return;
+      fs.fdatasyncSync(this.#handle());
+      this.#unsynced = false;
     });
   }
 
@@ -245,7 +430,9 @@ class NodeFsFile implements StorageFile {
         await this.#flush();
       } finally {
         this.#closed = true;
-        fs.closeSync(this.fd);
+        this.openFiles.released(this);
+        if (this.#fd !== null) fs.closeSync(this.#fd);
+        this.#fd = null;
       }
     });
   }

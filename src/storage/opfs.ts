@@ -15,7 +15,11 @@
 // leaves the file as it was, its bytes still pending.
 
 import { OperationQueue } from "../runtime/operation-queue.ts";
-import { checkFileName, hasErrorName, type Storage, type StorageFile, StorageError, toStorageError } from "./storage.ts";
+import {
+  checkFileName, DataDirInUseError, FileNotFoundError, hasErrorName, readOnlyFile, ReadOnlyStorageError, type Storage, type StorageFile,
+  StorageError, toStorageError,
+} from "./storage.ts";
+import { acquireWebLock } from "./web-lock.ts";
 import { appendThroughBuffer, readThroughBuffer, WriteBuffer } from "./write-buffer.ts";
 
 export type OpfsAccess = "sync" | "async";
@@ -28,6 +32,11 @@ export interface OpfsStorageOptions {
   readonly directory?: string;
   /** Default: "sync" where sync access handles exist (a dedicated worker), else "async". */
   readonly access?: OpfsAccess;
+  /**
+   * Change nothing, not even create `directory`: files are read through
+   * getFile(), which takes no lock, so a reader never blocks the writer.
+   */
+  readonly readOnly?: boolean;
 }
 
 // The slices of the OPFS API that TypeScript's DOM library leaves out: sync
@@ -73,12 +82,18 @@ const ignore = (): void => {};
 export class OpfsStorage implements Storage {
   readonly #root: FileSystemDirectoryHandle;
   readonly #openFiles = new Set<StorageFile>();
+  /** The folder as the caller named it, for messages. */
+  readonly #dataDir: string;
+  #releaseLock: (() => void) | null = null;
 
   private constructor(
     root: FileSystemDirectoryHandle,
     readonly access: OpfsAccess,
+    dataDir: string,
+    readonly readOnly: boolean,
   ) {
     this.#root = root;
+    this.#dataDir = dataDir;
   }
 
   static async open(options: OpfsStorageOptions = {}): Promise<OpfsStorage> {
@@ -90,22 +105,62 @@ export class OpfsStorage implements Storage {
     }
     const storage = (globalThis as { navigator?: { storage?: StorageManager } }).navigator?.storage;
     if (storage?.getDirectory === undefined) throw new StorageError("the Origin Private File System is not available here", directory);
+    const readOnly = options.readOnly ?? false;
+    const dataDir = directory === "" ? "/" : directory;
     return attempt(directory, "open directory", async () => {
       let root = await storage.getDirectory();
-      for (const part of directory === "" ? [] : directory.split("/")) root = await root.getDirectoryHandle(part, { create: true });
-      return new OpfsStorage(root, access);
+      try {
+        for (const part of directory === "" ? [] : directory.split("/")) root = await root.getDirectoryHandle(part, { create: !readOnly });
+      } catch (error) {
+        if (readOnly && hasErrorName(error, "NotFoundError")) throw new FileNotFoundError(`no OPFS folder ${dataDir}`, directory, error);
+        throw error;
+      }
+      return new OpfsStorage(root, access, dataDir, readOnly);
     });
+  }
+
+  /**
+   * A Web Lock named after the folder, held until close(): a second tab or
+   * worker that tries to write it is refused at once.
+   */
+  async lock(command: string): Promise<string | null> {
+    if (this.readOnly) throw new ReadOnlyStorageError(this.#dataDir, "lock");
+    if (this.#releaseLock !== null) return null;
+    this.#releaseLock = await acquireWebLock(`loglab opfs ${this.#dataDir}`, this.#dataDir, command);
+    return null;
   }
 
   async open(name: string): Promise<StorageFile> {
     checkFileName(name);
+    if (this.readOnly) return this.#openExisting(name);
     const file = await attempt(name, "open", async () => {
       const { directory, leaf } = await this.#parent(name, true);
       const handle = await directory.getFileHandle(leaf, { create: true });
       const onClose = () => this.#openFiles.delete(file);
       if (this.access === "async") return new AsyncOpfsFile(name, handle, (await handle.getFile()).size, onClose);
-      return new SyncOpfsFile(name, await (handle as SyncCapableFileHandle).createSyncAccessHandle(), onClose);
+      return new SyncOpfsFile(name, await this.#createSyncAccessHandle(handle as SyncCapableFileHandle, name), onClose);
     });
+    this.#openFiles.add(file);
+    return file;
+  }
+
+  /** A file's sync access handle; the browser refuses a second one, which means a second writer. */
+  async #createSyncAccessHandle(handle: SyncCapableFileHandle, name: string): Promise<SyncAccessHandle> {
+    try {
+      return await handle.createSyncAccessHandle();
+    } catch (error) {
+      // Open here already: this storage's own second handle, not a second writer.
+      if (!hasErrorName(error, "NoModificationAllowedError") || [...this.#openFiles].some((file) => file.name === name)) throw error;
+      throw new DataDirInUseError(this.#dataDir, { pid: null, command: `a page or worker of this origin that has ${name} open`, since: null });
+    }
+  }
+
+  /** A handle on `name` as it is, read through getFile(): nothing is created, written or locked. */
+  async #openExisting(name: string): Promise<StorageFile> {
+    const found = await attempt(name, "open", () => this.#find(name));
+    if (found === undefined) throw new FileNotFoundError(`no file ${name} in OPFS folder ${this.#dataDir}`, name);
+    const size = await attempt(name, "open", async () => (await found.handle.getFile()).size);
+    const file = readOnlyFile(new AsyncOpfsFile(name, found.handle, size, () => this.#openFiles.delete(file)));
     this.#openFiles.add(file);
     return file;
   }
@@ -135,6 +190,7 @@ export class OpfsStorage implements Storage {
 
   async delete(name: string): Promise<void> {
     checkFileName(name);
+    if (this.readOnly) throw new ReadOnlyStorageError(name, "delete");
     await attempt(name, "delete", async () => {
       const found = await this.#find(name);
       if (found === undefined) return;
@@ -147,6 +203,7 @@ export class OpfsStorage implements Storage {
   async rename(from: string, to: string): Promise<void> {
     checkFileName(from);
     checkFileName(to);
+    if (this.readOnly) throw new ReadOnlyStorageError(from, "rename");
     await attempt(from, "rename", async () => {
       const source = await this.#find(from);
       if (source === undefined) throw new StorageError(`cannot rename missing file ${from}`, from);
@@ -162,6 +219,8 @@ export class OpfsStorage implements Storage {
   /** Closes the files still open (writing what they buffer and releasing their locks). */
   async close(): Promise<void> {
     const results = await Promise.allSettled([...this.#openFiles].map((file) => file.close()));
+    this.#releaseLock?.();
+    this.#releaseLock = null;
     const failure = results.find((result) => result.status === "rejected");
     if (failure !== undefined) throw failure.reason;
   }
@@ -425,6 +484,7 @@ async function attempt<T>(fileName: string, action: string, run: () => Promise<T
   try {
     return await run();
   } catch (error) {
+    if (error instanceof DataDirInUseError) throw error;
     throw toStorageError(error, fileName, action);
   }
 }

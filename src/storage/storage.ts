@@ -6,7 +6,16 @@
 import { LoglabError } from "../format/index.ts";
 
 export interface Storage {
-  /** Opens `name` for appending and reading, creating it empty if absent. */
+  /**
+   * A read-only storage never creates, writes, truncates, renames or deletes
+   * anything, not even its root: open() of a missing file rejects with
+   * FileNotFoundError, and every change with ReadOnlyStorageError.
+   */
+  readonly readOnly: boolean;
+  /**
+   * Opens `name` for appending and reading, creating it empty if absent
+   * (read-only: only an existing file, whose changes are refused).
+   */
   open(name: string): Promise<StorageFile>;
   /** Names of the files whose name starts with `prefix`, sorted. */
   list(prefix?: string): Promise<string[]>;
@@ -15,7 +24,16 @@ export interface Storage {
   delete(name: string): Promise<void>;
   /** Renames `from` to `to`, replacing `to` if it exists. The rename is durable when it returns. */
   rename(from: string, to: string): Promise<void>;
-  /** Releases what the storage holds open; the files stay. */
+  /**
+   * Takes the one writer lock of this storage's data, held until close(), as
+   * Kafka holds a `.lock` in each log dir. `command` names the holder for the
+   * message a refused writer sees. Rejects at once with DataDirInUseError while
+   * another writer holds it (ReadOnlyStorageError when read-only). Resolves
+   * with a note for the user when it took over a lock that a dead process
+   * left behind, else with null.
+   */
+  lock(command: string): Promise<string | null>;
+  /** Releases what the storage holds open, and its lock; the files stay. */
   close(): Promise<void>;
 }
 
@@ -47,6 +65,64 @@ export class StorageError extends LoglabError {
   ) {
     super("KAFKA_STORAGE_ERROR", message, false);
   }
+}
+
+/** open() of a file that does not exist, on a storage that may not create it. */
+export class FileNotFoundError extends StorageError {}
+
+/** A change (append, truncate, delete, rename, lock) asked of a read-only storage. */
+export class ReadOnlyStorageError extends StorageError {
+  constructor(fileName: string, action: string) {
+    super(`cannot ${action} ${fileName}: the storage is open read-only`, fileName);
+  }
+}
+
+/**
+ * `file` as a read-only storage hands it out: reads pass through, changes are
+ * refused, and sync has nothing to make durable.
+ */
+export function readOnlyFile(file: StorageFile): StorageFile {
+  const refuse = (action: string) => Promise.reject(new ReadOnlyStorageError(file.name, action));
+  return {
+    name: file.name,
+    get size() {
+      return file.size;
+    },
+    read: (position, length) => file.read(position, length),
+    append: () => refuse("append to"),
+    truncate: () => refuse("truncate"),
+    sync: async () => {},
+    close: () => file.close(),
+  };
+}
+
+/** Who holds a data dir's writer lock, as far as the storage can tell. */
+export interface LockHolder {
+  /** The holding process, when the storage knows it (file systems do, browsers do not). */
+  readonly pid: number | null;
+  readonly command: string;
+  /** When the lock was taken (ISO 8601), or null if unknown. */
+  readonly since: string | null;
+}
+
+/**
+ * A second writer on one data dir, refused at once: two writers would
+ * interleave or truncate each other's batches. Not retriable while the
+ * holder runs. (Kafka fails to start on a locked log dir the same way.)
+ */
+export class DataDirInUseError extends LoglabError {
+  constructor(
+    readonly dataDir: string,
+    readonly holder: LockHolder | null,
+  ) {
+    super("DATA_DIR_IN_USE", `data dir ${dataDir} is in use by ${describeHolder(holder)}`);
+  }
+}
+
+function describeHolder(holder: LockHolder | null): string {
+  if (holder === null) return "another writer";
+  const who = holder.pid === null ? `another writer (${holder.command})` : `process ${holder.pid} (${holder.command})`;
+  return holder.since === null ? who : `${who} since ${holder.since}`;
 }
 
 /** The browser refused to store more (QuotaExceededError): nothing of the failed write was kept. */

@@ -37,15 +37,15 @@ it("Deno's CLI and Node's read each other's logs", () => {
 
 it("standard input keeps lines that arrive before the reader starts, in Node and in Deno", () => {
   const script = (module: string) =>
-    `import { stdinLines } from ${JSON.stringify(module)};
-     const lines = stdinLines();
+    `import { splitLines, stdinChunks } from ${JSON.stringify(module)};
+     const lines = splitLines(stdinChunks());
      await new Promise((resolve) => setTimeout(resolve, 300));
      const out = [];
-     for await (const line of lines) out.push(line);
+     for await (const line of lines) out.push(new TextDecoder().decode(line.bytes));
      console.log(JSON.stringify(out));`;
   const env = { ...process.env, DENO_DIR: join(root, ".cache", "deno"), DENO_NO_UPDATE_CHECK: "1" };
-  const node = spawnSync(process.execPath, ["--input-type=module", "-e", script(join(root, "dist", "src", "cli", "platform.js"))], { input: "a\nb\nc\n", encoding: "utf8" });
+  const node = spawnSync(process.execPath, ["--input-type=module", "-e", script(join(root, "dist", "src", "cli", "input.js"))], { input: "a\nb\nc\n", encoding: "utf8" });
   expect(node.stdout.trim()).toBe('["a","b","c"]');
-  const denoRun = spawnSync(deno, ["eval", "--config", join(root, "deno.json"), script(join(root, "src", "cli", "platform.ts"))], { input: "a\nb\nc\n", encoding: "utf8", env });
+  const denoRun = spawnSync(deno, ["eval", "--config", join(root, "deno.json"), script(join(root, "src", "cli", "input.ts"))], { input: "a\nb\nc\n", encoding: "utf8", env });
   expect(denoRun.stdout.trim()).toBe('["a","b","c"]');
 });

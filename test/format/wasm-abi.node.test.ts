@@ -20,6 +20,6 @@ it("every constant in assembly/batch-layout.ts has the same value in wasm-abi.ts
     )(...Object.values(abi).filter((v) => typeof v === "number"));
     expect([name, (abi as Record<string, unknown>)[name!]]).toEqual([name, value]);
   }
-  // Reason codes 1..7 map, in order, to the host's reason names.
+  // Reason codes 1..8 map, in order, to the host's reason names.
   expect(reasons.map(([, name]) => name!.slice("REASON_".length).toLowerCase().replaceAll("_", "-"))).toEqual(abi.CORRUPTION_REASONS);
 });

@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { crc32c, decodeBatches, encodeBatch } from "../../src/index.ts";
+import { crc32c, decodeBatches, encodeBatch, validateBatches } from "../../src/index.ts";
 import { core, memoryViews, reserve, scratchBase } from "../../src/format/wasm-core.ts";
 import { referenceCrc32c } from "../reference/crc32c.ts";
 import { referenceDecodeBatch, referenceEncodeBatch } from "../reference/record-batch.ts";
@@ -95,5 +95,39 @@ describe("RecordBatch: wasm encoder = reference encoder", () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe("offset deltas: wasm validator = reference decoder", () => {
+  const deltaBatch = (deltas: readonly number[], lastOffsetDelta: number) => referenceEncodeBatch({
+    baseOffset: 100, partitionLeaderEpoch: -1, attributes: 0, lastOffsetDelta,
+    baseTimestamp: 0, maxTimestamp: 0, producerId: -1, producerEpoch: -1, baseSequence: -1,
+    records: deltas.map((offsetDelta) => ({ offsetDelta, timestampDelta: 0, key: null, value: Uint8Array.of(offsetDelta & 0xff), headers: [] })),
+  });
+  const referenceAccepts = (bytes: Uint8Array) => {
+    try {
+      referenceDecodeBatch(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it("refuse the same batches: deltas that repeat, go back, start below 0 or pass lastOffsetDelta", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -2, max: 12 }), { maxLength: 8 }), fc.integer({ min: -1, max: 12 }), (deltas, lastOffsetDelta) => {
+        const bytes = deltaBatch(deltas, lastOffsetDelta);
+        const error = validateBatches(bytes).error;
+        expect(error === null).toBe(referenceAccepts(bytes));
+        if (error !== null) expect(error.reason).toBe("offset-delta-invalid");
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("accept the gaps compaction leaves", () => {
+    const bytes = deltaBatch([0, 3, 9], 11);
+    expect(validateBatches(bytes).error).toBeNull();
+    expect(decodeBatches(bytes)[0]!.records.map((r) => r.offset)).toEqual([100, 103, 109]);
   });
 });

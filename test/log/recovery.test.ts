@@ -42,7 +42,7 @@ describe("recovery", () => {
     expect(recovered.recovery.recovered[0]!.error!.reason).toBe("truncated-batch");
   });
 
-  it("truncates at a corrupt byte, deletes the segments after it, and says so", async () => {
+  it("truncates at a corrupt byte, moves the cut bytes and the segments after it to the quarantine, and says so", async () => {
     const { log, storage } = await openLog({ "segment.bytes": "400" });
     for (let i = 0; i < 30; i++) await log.appendRecords(records(`v${i}`));
     await log.flush();
@@ -58,7 +58,10 @@ describe("recovery", () => {
     const recovered = await reopen(storage, { "segment.bytes": "400" });
     const report = recovered.recovery;
     expect(report.recovered.find((r) => r.error !== null)!.error!.reason).toBe("crc-mismatch");
-    expect(report.deletedSegments).toEqual(segments.slice(2));
+    expect(report.quarantined.filter((q) => q.reason === "follows-truncation" && q.fromFile.endsWith(".log")).map((q) => q.fromFile))
+      .toEqual(segments.slice(2).map((base) => segmentFileName("orders-0", base, ".log")));
+    expect(report.quarantined[0]).toMatchObject({ fromFile: segmentFileName("orders-0", segments[1]!, ".log"), reason: "crc-mismatch" });
+    expect(report.quarantined.every((q) => q.path.startsWith("orders-0.quarantine/"))).toBe(true);
     const survivors = await readAll(recovered);
     expect(survivors.length).toBeGreaterThan(0);
     expect(survivors.map(([o]) => o)).toEqual(Array.from({ length: survivors.length }, (_, i) => i));

@@ -125,11 +125,17 @@ export function referenceDecodeBatch(bytes: Uint8Array): ReferenceBatch {
     records: [],
   };
   const count = r.int32();
+  let previousOffsetDelta = -1;
   for (let i = 0; i < count; i++) {
     r.varint(); // length
     r.int8(); // attributes
     const timestampDelta = r.varint();
     const offsetDelta = r.varint();
+    // Record offsets are baseOffset + offsetDelta: strictly increasing, none past the batch's last offset.
+    if (offsetDelta <= previousOffsetDelta || offsetDelta > batch.lastOffsetDelta) {
+      throw new Error(`offsetDelta ${offsetDelta} of record ${i} after ${previousOffsetDelta}, lastOffsetDelta ${batch.lastOffsetDelta}`);
+    }
+    previousOffsetDelta = offsetDelta;
     const key = r.nullableBytes();
     const value = r.nullableBytes();
     const headerCount = r.varint();

@@ -58,6 +58,23 @@ describe("sim --schedule", () => {
     expect([bad.code, bad.err.split("\n")[0]]).toEqual([2, `--timeline must be one of faults, all, none, got "some"`]);
   });
 
+  it("exits 2 when links name a client no scenario run has, listing the valid clients", async () => {
+    const typo = scheduleFile(`{"links": {"consumer-9": {"loseAnswer": 0.5}}}`);
+    const one = await run(["consumer-crash", "--seed", "1", "--schedule", typo]);
+    expect([one.code, one.err.split("\n")[0]]).toEqual([2, "schedule error: schedule.links.consumer-9: unknown client (valid clients: consumer-1, consumer-2, consumer-3)"]);
+    const all = await run(["all", "--seed", "1", "--schedule", typo]);
+    expect(all.err.split("\n")[0]).toMatch(/^schedule error: schedule\.links\.consumer-9: unknown client \(valid clients: producer, consumer-1, .*producer-2\)$/);
+    // A scenario that reads no links says it ignores them, as it does any section it does not use.
+    const unused = await run(["at-most-once", "--seed", "1", "--schedule", typo, "--timeline", "none"]);
+    expect(unused.code).toBe(0);
+    expect(unused.out).toMatch(/at-most-once: the schedule's links do\(es\) not apply/);
+  });
+
+  it("exits 1 with one line when the --trace file cannot be written, before running", async () => {
+    const { code, out, err } = await run(["two-generals", "--seed", "1", "--trace", "/nonexistent/x.json"]);
+    expect([code, out, err]).toEqual([1, "", "error: cannot write the trace file /nonexistent/x.json: no such directory"]);
+  });
+
   it("exits 2 on an unknown scenario and lists the scenarios", async () => {
     const { code, err } = await run(["no-such"]);
     expect(code).toBe(2);

@@ -2,15 +2,15 @@
 // dedicated worker, where OpfsStorage takes the sync-access-handle path. The
 // conformance suite runs through it unchanged.
 
-import { type Storage, StorageError, type StorageFile, StorageQuotaError } from "../../src/storage/index.ts";
+import { DataDirInUseError, type Storage, StorageError, type StorageFile, StorageQuotaError } from "../../src/storage/index.ts";
 import type { OpfsAccess } from "../../src/storage/opfs.ts";
 
-export type StorageMethod = "open" | "list" | "exists" | "delete" | "rename" | "close";
+export type StorageMethod = "open" | "list" | "exists" | "delete" | "rename" | "lock" | "close";
 export type FileMethod = "append" | "read" | "truncate" | "sync" | "close";
 
 /** What the page asks of the worker. */
 export type WorkerCall =
-  | { readonly kind: "openStorage"; readonly directory: string }
+  | { readonly kind: "openStorage"; readonly directory: string; readonly readOnly?: boolean }
   | { readonly kind: "storage"; readonly storage: number; readonly method: StorageMethod; readonly args: readonly string[] }
   | { readonly kind: "file"; readonly file: number; readonly method: FileMethod; readonly args: readonly (number | Uint8Array)[] }
   /** Makes the next `count` sync-access-handle writes write half their bytes, then throw QuotaExceededError. */
@@ -20,7 +20,7 @@ export type WorkerRequest = WorkerCall & { readonly id: number };
 
 export type WorkerResponse =
   | { readonly id: number; readonly ok: true; readonly value: unknown; readonly size?: number }
-  | { readonly id: number; readonly ok: false; readonly error: { readonly kind: "quota" | "storage" | "other"; readonly message: string } };
+  | { readonly id: number; readonly ok: false; readonly error: { readonly kind: "quota" | "storage" | "in-use" | "other"; readonly message: string } };
 
 /** The worker's first message: its listener is in place. */
 export const WORKER_READY = "ready";
@@ -60,14 +60,16 @@ export class OpfsWorker {
     if (response.ok) return response;
     const { kind, message } = response.error;
     if (kind === "quota") throw new StorageQuotaError(message, "");
+    // The message already names the holder; the class is what callers test.
+    if (kind === "in-use") throw Object.assign(new DataDirInUseError("", null), { message });
     if (kind === "storage") throw new StorageError(message, "");
     throw new Error(message);
   }
 
-  async openStorage(directory: string): Promise<WorkerStorage> {
-    const { value } = await this.call({ kind: "openStorage", directory });
+  async openStorage(directory: string, readOnly = false): Promise<WorkerStorage> {
+    const { value } = await this.call({ kind: "openStorage", directory, readOnly });
     const { storage, access } = value as { storage: number; access: OpfsAccess };
-    return new WorkerStorage(this, storage, access);
+    return new WorkerStorage(this, storage, access, readOnly);
   }
 
   terminate(): void {
@@ -81,6 +83,7 @@ export class WorkerStorage implements Storage {
     private readonly id: number,
     /** The access path the OpfsStorage in the worker chose. */
     readonly access: OpfsAccess,
+    readonly readOnly: boolean,
   ) {}
 
   async #call(method: StorageMethod, ...args: string[]): Promise<unknown> {
@@ -106,6 +109,10 @@ export class WorkerStorage implements Storage {
 
   async rename(from: string, to: string): Promise<void> {
     await this.#call("rename", from, to);
+  }
+
+  async lock(command: string): Promise<string | null> {
+    return (await this.#call("lock", command)) as string | null;
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
 // opfs-worker-client.ts). Here OpfsStorage picks sync access handles, the
 // path the main thread cannot take.
 
-import { StorageError, type StorageFile, StorageQuotaError } from "../../src/storage/index.ts";
+import { DataDirInUseError, StorageError, type StorageFile, StorageQuotaError } from "../../src/storage/index.ts";
 import { OpfsStorage } from "../../src/storage/opfs.ts";
 import { type WorkerCall, WORKER_READY, type WorkerRequest, type WorkerResponse } from "./opfs-worker-client.ts";
 
@@ -35,7 +35,7 @@ function lookUp<T>(map: Map<number, T>, id: number): T {
 async function serve(call: WorkerCall): Promise<{ value: unknown; size?: number }> {
   switch (call.kind) {
     case "openStorage": {
-      const storage = await OpfsStorage.open({ directory: call.directory });
+      const storage = await OpfsStorage.open({ directory: call.directory, readOnly: call.readOnly ?? false });
       const id = nextId++;
       storages.set(id, storage);
       return { value: { storage: id, access: storage.access } };
@@ -58,6 +58,8 @@ async function serve(call: WorkerCall): Promise<{ value: unknown; size?: number 
           return { value: await storage.delete(first) };
         case "rename":
           return { value: await storage.rename(first, second) };
+        case "lock":
+          return { value: await storage.lock(first) };
         case "close":
           return { value: await storage.close() };
       }
@@ -99,7 +101,7 @@ addEventListener("message", (event: MessageEvent<WorkerRequest>) => {
       id,
       ok: false,
       error: {
-        kind: error instanceof StorageQuotaError ? "quota" : error instanceof StorageError ? "storage" : "other",
+        kind: error instanceof StorageQuotaError ? "quota" : error instanceof StorageError ? "storage" : error instanceof DataDirInUseError ? "in-use" : "other",
         message: error instanceof Error ? error.message : String(error),
       },
     }),

@@ -12,6 +12,14 @@ export class FaultyStorage implements Storage {
 
   constructor(private readonly inner: Storage) {}
 
+  get readOnly(): boolean {
+    return this.inner.readOnly;
+  }
+
+  lock(command: string): Promise<string | null> {
+    return this.inner.lock(command);
+  }
+
   heal(): void {
     this.appendsUntilFailure = Infinity;
     this.failSyncs = false;

@@ -5,7 +5,7 @@
 // memory, so every lesson still runs; nothing already stored is touched.
 
 import { signal } from "@preact/signals";
-import { Broker, MemoryStorage, type Storage, systemRandom, systemScheduler } from "../../../src/index.ts";
+import { Broker, DataDirInUseError, MemoryStorage, type Storage, systemRandom, systemScheduler } from "../../../src/index.ts";
 import { IndexedDbStorage } from "../../../src/storage/indexeddb.ts";
 import { OpfsStorage } from "../../../src/storage/opfs.ts";
 
@@ -78,6 +78,9 @@ async function openStorage(kind: StorageKind): Promise<Storage> {
 export function explainStorageFailure(kind: StorageKind, error: unknown): string {
   const name = kind === "opfs" ? "OPFS" : "IndexedDB";
   const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof DataDirInUseError) {
+    return `Another tab or window of this site is writing the ${name} log (${detail}). Only one may write it at a time, so this tab's log lives in memory and is gone on reload. Close the other tab and reload to use the saved log here.`;
+  }
   if (/quota/i.test(detail) || (error as { name?: string })?.name === "QuotaExceededError") {
     return `${name} refused to store more (quota exceeded): this log now lives in memory. What was already stored is untouched; free some space or reset it.`;
   }

@@ -8,7 +8,7 @@
 //   cli ARGS...           the loglab command line, in this process
 
 import * as fs from "node:fs";
-import { main } from "../src/cli/run.ts";
+import { main } from "../src/cli/index.ts";
 import { encodeBatch } from "../src/format/index.ts";
 import { LogManager } from "../src/log/index.ts";
 import { systemClock } from "../src/runtime/index.ts";

@@ -3,7 +3,7 @@
 // and broker code on virtual time), and whole fault schedules run and checked
 // per second.
 
-import { runTwoGenerals } from "../sim/scenarios/two-generals.ts";
+import { runTwoGenerals } from "../sim/index.ts";
 import type { Report } from "./harness.ts";
 
 export async function benchSimulator(report: Report): Promise<void> {

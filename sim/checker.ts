@@ -5,8 +5,19 @@
 // unknown (info) may or may not be there — both are allowed.
 
 import type { HistoryEntry } from "./history.ts";
+import { type Anomaly, type CheckerVerdict, entriesWhere } from "./verdict.ts";
 
-export interface Verdict {
+/** What checkLog finds; `entries` are the sends of the values concerned. */
+export interface LogAnomaly extends Anomaly {
+  readonly kind: "lost-acknowledged" | "duplicated" | "unexpected" | "reordered";
+  readonly values: readonly string[];
+}
+
+/**
+ * The anomalies, and the same findings grouped by kind. `valid` is never
+ * "unknown": a send with unknown outcome is allowed either way.
+ */
+export interface Verdict extends CheckerVerdict<LogAnomaly> {
   readonly valid: boolean;
   /** Acknowledged (ok) sends missing from the log. */
   readonly lostAcknowledged: readonly string[];
@@ -47,13 +58,25 @@ export function checkLog(history: readonly HistoryEntry[], log: readonly string[
   }
   const indeterminate = outcomes.filter((e) => e.type === "info").map((e) => ({ value: e.value, inLog: counts.has(e.value) }));
 
-  const explanation = [
-    ...lostAcknowledged.map((v) => `${v} was acknowledged but is not in the log`),
-    ...duplicated.map(({ value, count }) => `${value} is in the log ${count} times`),
-    ...unexpected.map((v) => `${v} is in the log but was ${invoked.has(v) ? "refused" : "never sent"}`),
-    ...reordered.map(([a, b]) => `${b} was acknowledged after ${a} but comes before it in the log`),
+  const sendsOf = (values: readonly string[], type?: HistoryEntry["type"]) =>
+    entriesWhere(history, (e) => values.includes(e.value) && (type === undefined || e.type === type));
+  const found: (LogAnomaly & { readonly line: string })[] = [
+    ...lostAcknowledged.map((v) => ({
+      kind: "lost-acknowledged" as const, values: [v], entries: sendsOf([v]), line: `${v} was acknowledged but is not in the log`,
+    })),
+    ...duplicated.map(({ value, count }) => ({
+      kind: "duplicated" as const, values: [value], entries: sendsOf([value]), line: `${value} is in the log ${count} times`,
+    })),
+    ...unexpected.map((v) => ({
+      kind: "unexpected" as const, values: [v], entries: sendsOf([v]), line: `${v} is in the log but was ${invoked.has(v) ? "refused" : "never sent"}`,
+    })),
+    ...reordered.map(([a, b]) => ({
+      kind: "reordered" as const, values: [a, b], entries: sendsOf([a, b], "ok"), line: `${b} was acknowledged after ${a} but comes before it in the log`,
+    })),
   ];
+  const anomalies = found.map(({ line: _line, ...anomaly }) => anomaly);
+  const explanation = found.map((anomaly) => anomaly.line);
   return {
-    valid: explanation.length === 0, lostAcknowledged, duplicated, unexpected, reordered, indeterminate, explanation,
+    valid: explanation.length === 0, anomalies, lostAcknowledged, duplicated, unexpected, reordered, indeterminate, explanation,
   };
 }

@@ -106,6 +106,8 @@ function openTrace(traceFile: string): number {
   }
 }
 
+const HELP_FLAGS: readonly string[] = ["help", "--help", "-h"];
+
 function usage(invokedAs: string): string {
   return `Usage: ${invokedAs} NAME|all --seed N [--schedule FILE] [--trace FILE] [--timeline faults|all|none]\nScenarios:\n` +
     Object.entries(SCENARIOS).map(([name, s]) => `  ${name.padEnd(20)} ${s.teaches}`).join("\n");
@@ -120,6 +122,10 @@ function verdict(run: RunResult): string {
 
 /** Runs the command; `invokedAs` is how the user called it, for the usage text and the replay line. */
 export async function simCommand(argv: readonly string[], invokedAs = "npm run sim --", out: CommandOutput = consoleOutput): Promise<number> {
+  if (argv.length === 1 && HELP_FLAGS.includes(argv[0]!)) {
+    out.line(usage(invokedAs));
+    return 0;
+  }
   let options: ReturnType<typeof parse>;
   try {
     options = parse(argv);

@@ -4,8 +4,17 @@
 // that aborted or never finished; each value at most once.
 
 import type { HistoryEntry } from "./history.ts";
+import { type Anomaly, type CheckerVerdict, entriesWhere } from "./verdict.ts";
 
-export interface IsolationVerdict {
+/** What checkIsolation finds; `entries` are the value's sends and its transaction's commit or abort. */
+export interface IsolationAnomaly extends Anomaly {
+  readonly kind: "uncommitted-read" | "committed-missing" | "read-twice";
+  readonly value: string;
+  readonly transaction: string | null;
+}
+
+/** The anomalies, and the same findings grouped by kind; "unknown" when the history holds no transactional send. */
+export interface IsolationVerdict extends CheckerVerdict<IsolationAnomaly> {
   /** Values read that belong to a transaction that aborted or never committed, with that transaction. */
   readonly uncommittedRead: readonly { readonly value: string; readonly transaction: string }[];
   /** Values of committed transactions the reader never saw. */
@@ -31,12 +40,26 @@ export function checkIsolation(history: readonly HistoryEntry[], read: readonly 
     .map((value) => ({ value, transaction: transactionOf.get(value)! }));
   const committedMissing = [...transactionOf].filter(([value, transaction]) => committed.has(transaction) && !seen.has(value)).map(([value]) => value);
   const readTwice = [...seen].filter(([, times]) => times > 1).map(([value]) => value);
+  const shownBy = (value: string, transaction: string | null) => entriesWhere(history, (e) =>
+    (e.op === "send" && e.value === value) || (transaction !== null && (e.op === "commit" || e.op === "abort") && e.value === transaction));
+  const found: (IsolationAnomaly & { readonly line: string })[] = [
+    ...uncommittedRead.map(({ value, transaction }) => ({
+      kind: "uncommitted-read" as const, value, transaction, entries: shownBy(value, transaction),
+      line: `${value} was read, but its transaction ${transaction} ${fate(transaction)}`,
+    })),
+    ...committedMissing.map((value) => ({
+      kind: "committed-missing" as const, value, transaction: transactionOf.get(value)!, entries: shownBy(value, transactionOf.get(value)!),
+      line: `${value} was committed in ${transactionOf.get(value)} but never read`,
+    })),
+    ...readTwice.map((value) => ({
+      kind: "read-twice" as const, value, transaction: transactionOf.get(value) ?? null, entries: shownBy(value, null),
+      line: `${value} was read more than once`,
+    })),
+  ];
   return {
+    valid: found.length > 0 ? false : transactionOf.size === 0 ? "unknown" : true,
+    anomalies: found.map(({ line: _line, ...anomaly }) => anomaly),
     uncommittedRead, committedMissing, readTwice,
-    explanation: [
-      ...uncommittedRead.map(({ value, transaction }) => `${value} was read, but its transaction ${transaction} ${fate(transaction)}`),
-      ...committedMissing.map((value) => `${value} was committed in ${transactionOf.get(value)} but never read`),
-      ...readTwice.map((value) => `${value} was read more than once`),
-    ],
+    explanation: found.map((anomaly) => anomaly.line),
   };
 }

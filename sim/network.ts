@@ -6,7 +6,7 @@
 // between given virtual times. It is a BrokerTransport, so the real clients
 // run over it unchanged.
 
-import { type Broker, BROKER_REQUESTS, type BrokerTransport } from "../src/index.ts";
+import { type Broker, BROKER_REQUESTS, type BrokerTransport, mapTransport, sleep } from "../src/index.ts";
 import type { World } from "./world.ts";
 
 /** A span of virtual time (ms since the simulation epoch, as in the trace) when a link is cut. */
@@ -79,19 +79,17 @@ export function simulatedLink(world: World, target: Broker | (() => Broker), cli
     world.record({ kind: "held back", detail: `${id} by ${held} ms` });
     return ms + held;
   };
-  const wait = (ms: number) => new Promise<void>((resolve) => world.scheduler.setTimer(ms, resolve));
   const never = () => new Promise<never>(() => {});
   let sequence = 0;
-  const link = {} as Record<string, unknown>;
-  for (const method of LINK_METHODS) {
+  return mapTransport(currentBroker, (method, call) => {
     const affected = faults.only === undefined || faults.only.includes(method);
-    link[method] = async (...args: unknown[]) => {
+    return async (...args) => {
       const faulty = affected && world.elapsedMs < (faults.healAtMs ?? Infinity);
       const id = `${method}#${++sequence}`;
       world.record({ kind: "send", from: client, to: "broker", detail: id });
       // A partition drops what is sent into it and what would arrive while it lasts.
       const sentIntoCut = cut();
-      await wait(delay(faulty, id));
+      await sleep(world.scheduler, delay(faulty, id));
       if (sentIntoCut || cut()) {
         world.record({ kind: "lost", from: client, to: "broker", detail: `${id} (partitioned)` });
         return never();
@@ -100,16 +98,14 @@ export function simulatedLink(world: World, target: Broker | (() => Broker), cli
         world.record({ kind: "lost", from: client, to: "broker", detail: id });
         return never();
       }
-      const broker = currentBroker();
-      const handler = (broker as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!;
       if (faulty && world.chance(faults.duplicateRequest ?? 0)) {
         world.record({ kind: "duplicated", from: client, to: "broker", detail: id });
-        void Promise.resolve(handler.apply(broker, args)).catch(() => undefined);
+        void call(...args).catch(() => undefined);
       }
       world.record({ kind: "receive", from: client, to: "broker", detail: id });
-      const answer = await handler.apply(broker, args);
+      const answer = await call(...args);
       const answeredIntoCut = cut();
-      await wait(delay(faulty, `${id} answer`));
+      await sleep(world.scheduler, delay(faulty, `${id} answer`));
       if (answeredIntoCut || cut()) {
         world.record({ kind: "lost", from: "broker", to: client, detail: `${id} answer (partitioned)` });
         return never();
@@ -121,6 +117,5 @@ export function simulatedLink(world: World, target: Broker | (() => Broker), cli
       world.record({ kind: "receive", from: "broker", to: client, detail: `${id} answer` });
       return answer;
     };
-  }
-  return link as unknown as BrokerTransport;
+  });
 }

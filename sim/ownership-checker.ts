@@ -5,8 +5,18 @@
 // generation no partition belongs to two members — whichever assignor ran.
 
 import type { HistoryEntry } from "./history.ts";
+import { type Anomaly, type CheckerVerdict, entriesWhere } from "./verdict.ts";
 
-export interface OwnershipVerdict {
+/** A partition owned by more than one member in one generation; `entries` are the assignments that handed it out. */
+export interface OwnershipAnomaly extends Anomaly {
+  readonly kind: "shared-owner";
+  readonly generation: string;
+  readonly partition: string;
+  readonly members: readonly string[];
+}
+
+/** The anomalies, and the same findings as sharedOwners; "unknown" when no generation handed out partitions. */
+export interface OwnershipVerdict extends CheckerVerdict<OwnershipAnomaly> {
   /** How many generations handed out partitions. */
   readonly generations: number;
   /** Partitions owned by more than one member in one generation. */
@@ -26,7 +36,13 @@ export function checkOwnership(history: readonly HistoryEntry[]): OwnershipVerdi
   const sharedOwners = [...owners].flatMap(([generation, byPartition]) => [...byPartition]
     .filter(([, members]) => members.size > 1)
     .map(([partition, members]) => ({ generation, partition, members: [...members] })));
+  const anomalies = sharedOwners.map(({ generation, partition, members }) => ({
+    kind: "shared-owner" as const, generation, partition, members,
+    entries: entriesWhere(history, (e) => e.op === "assign" && e.type === "ok" && e.detail === generation && e.value === partition),
+  }));
   return {
+    valid: anomalies.length > 0 ? false : owners.size === 0 ? "unknown" : true,
+    anomalies,
     generations: owners.size,
     sharedOwners,
     explanation: sharedOwners.map(({ generation, partition, members }) => `${generation}: ${partition} owned by ${members.join(" and ")}`),

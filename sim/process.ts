@@ -3,7 +3,7 @@
 // auto-commit, no leave-group), and its links, severed as crash-lab's are,
 // carry nothing more either way.
 
-import { crashable } from "../src/examples/crash-lab.ts";
+import { crashable } from "./crash-lab.ts";
 import type { BrokerTransport, Scheduler, Timer } from "../src/index.ts";
 import type { World } from "./world.ts";
 

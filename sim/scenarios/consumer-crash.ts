@@ -7,12 +7,12 @@
 // configuration promises.
 
 import {
-  Broker, Consumer, type ConsumerConfig, encodeBatch, LoglabError, MemoryStorage,
+  Broker, Consumer, type ConsumerConfig, encodeBatch, LoglabError, MemoryStorage, sleep,
 } from "../../src/index.ts";
-import type { ConsumerLoop } from "../../src/examples/crash-lab.ts";
+import type { ConsumerLoop } from "../crash-lab.ts";
 import {
   atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, MANUAL_STORE_CONFIG, type Process, TALK_TOPIC,
-} from "../../src/examples/talk.ts";
+} from "../../src/examples/index.ts";
 import { History } from "../history.ts";
 import { simulatedLink } from "../network.ts";
 import { SimulatedProcess } from "../process.ts";
@@ -80,7 +80,7 @@ export async function runConsumerCrash(seed: number, underTest: LoopUnderTest, s
     const handle: Process = async (record) => {
       const value = recordName(record.partition, record.offset);
       history.invoke(name, "process", value);
-      await new Promise<void>((resolve) => process.scheduler.setTimer(PROCESS_MS, resolve));
+      await sleep(process.scheduler, PROCESS_MS);
       history.complete(name, "process", value, "ok");
     };
     const done = (async () => {
@@ -91,7 +91,7 @@ export async function runConsumerCrash(seed: number, underTest: LoopUnderTest, s
           // A commit refused in a rebalance ends this round of the loop; the process polls again, as a real one would.
           if (!(error instanceof LoglabError)) throw error;
           world.record({ kind: "error", from: name, detail: error.message });
-          await new Promise<void>((resolve) => process.scheduler.setTimer(ERROR_BACKOFF_MS, resolve));
+          await sleep(process.scheduler, ERROR_BACKOFF_MS);
         }
       }
       await consumer.close();

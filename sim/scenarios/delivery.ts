@@ -3,10 +3,10 @@
 // offsets, and each record counted as processed 0, 1 or more times. Each
 // configuration is checked against the guarantee it promises.
 
-import { crashLab, type CrashLabResult, exactlyOnceLab } from "../../src/examples/crash-lab.ts";
+import { crashLab, type CrashLabResult, exactlyOnceLab } from "../crash-lab.ts";
 import {
   atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, MANUAL_STORE_CONFIG,
-} from "../../src/examples/talk.ts";
+} from "../../src/examples/index.ts";
 import type { RunResult } from "./run-result.ts";
 
 export type Guarantee = "at-most-once" | "at-least-once" | "exactly-once" | "none";

@@ -5,7 +5,7 @@
 // it (after a power loss or not), and the producer's retries go through. No
 // write may be acknowledged that the restarted broker does not have.
 
-import { Broker, LoglabError, Producer } from "../../src/index.ts";
+import { Broker, LoglabError, Producer, sleep } from "../../src/index.ts";
 import { checkLog } from "../checker.ts";
 import { SimulatedDisk } from "../disk.ts";
 import { History } from "../history.ts";
@@ -31,7 +31,7 @@ export async function runFsyncFailure(seed: number, idempotent: boolean, schedul
   let restarts = 0;
   let restarting: Promise<void> | null = null;
   const restart = async (): Promise<void> => {
-    await new Promise<void>((resolve) => world.scheduler.setTimer(schedule.broker?.restartAfterMs ?? 500, resolve));
+    await sleep(world.scheduler, schedule.broker?.restartAfterMs ?? 500);
     const powerLoss = schedule.broker?.powerLoss ?? world.chance(0.5);
     world.record({ kind: "halt", from: "broker", detail: powerLoss ? "log dir offline; then the power goes" : "log dir offline; the process restarts" });
     if (powerLoss) await disk.crash({ survivingUnsyncedBytes: (_file, unsynced) => world.between(0, unsynced) });

@@ -3,13 +3,13 @@
 // transports and the simulator call these methods, and time comes from the
 // injected Clock. Idempotence is checked per partition, one append at a time.
 
-import { decodeBatches, encodeBatch, InvalidRecordError, LoglabError, readBatchHeader, validateBatches } from "../format/index.ts";
+import { decodeBatches, encodeBatch, InvalidRecordError, LoglabError, validateBatches } from "../format/index.ts";
 import {
   InvalidConfigError, LOG_CONFIG_KEYS, LogManager, type PartitionLog, UnknownTopicOrPartitionError,
 } from "../log/index.ts";
 import { OperationQueue, type Random, type Scheduler, systemRandom } from "../runtime/index.ts";
 import type { Storage } from "../storage/index.ts";
-import { BrokerNotAvailableError, InvalidRequiredAcksError } from "./errors.ts";
+import { BrokerNotAvailableError, InvalidCommitOffsetError, InvalidRequiredAcksError, OffsetMetadataTooLargeError } from "./errors.ts";
 import {
   GroupCoordinator, type GroupDescription, type JoinGroupRequest, type JoinGroupResponse, type MemberRequest,
   type SyncGroupRequest, type SyncGroupResponse,
@@ -18,6 +18,7 @@ import { OffsetStore } from "./offset-store.ts";
 import { ProducerIdManager } from "./producer-ids.ts";
 import { CONTROL_ABORT, CONTROL_COMMIT, PartitionTransactions } from "./partition-transactions.ts";
 import { lastSequenceOf, ProducerStateManager } from "./producer-state.ts";
+import { skipDamage } from "./replay-damage.ts";
 import { TransactionCoordinator, type TransactionOffsets } from "./transaction-coordinator.ts";
 import type {
   FetchRequest, FetchResponse, InitProducerIdResponse, ListOffsetsRequest, OffsetCommitRequest,
@@ -38,6 +39,8 @@ export interface BrokerOptions {
    * for any topic-level log config.
    */
   readonly config?: Readonly<Record<string, string>>;
+  /** Who holds the storage's writer lock, named to a second writer it refuses (default "loglab"). */
+  readonly command?: string;
 }
 
 interface BrokerSettings {
@@ -95,6 +98,7 @@ export class Broker {
   #transactionCoordinator: TransactionCoordinator | null = null;
   /** Set by close(): from then on every request is refused with BrokerNotAvailableError. */
   #closing: Promise<void> | null = null;
+  readonly #warnings: string[];
 
   private constructor(
     readonly logs: LogManager,
@@ -103,17 +107,21 @@ export class Broker {
     private readonly settings: BrokerSettings,
     private readonly scheduler: Scheduler,
     random: Random,
+    warnings: string[],
   ) {
+    this.#warnings = warnings;
     this.groups = new GroupCoordinator({ scheduler, random, initialRebalanceDelayMs: settings.initialRebalanceDelayMs });
   }
 
   /** Opens the broker's logs (recovering them), its committed offsets and its producers' state. */
   static async open(options: BrokerOptions): Promise<Broker> {
     const { settings, logDefaults } = splitConfig(options.config ?? {});
-    const logs = await LogManager.open({ storage: options.storage, clock: options.scheduler, defaults: logDefaults });
+    const logs = await LogManager.open({ storage: options.storage, clock: options.scheduler, defaults: logDefaults, command: options.command });
+    const warnings: string[] = [];
+    const warn = (text: string): void => void warnings.push(text);
     const broker = new Broker(
-      logs, await OffsetStore.open(logs), await ProducerIdManager.open(options.storage), settings, options.scheduler,
-      options.random ?? systemRandom,
+      logs, await OffsetStore.open(logs, warn), await ProducerIdManager.open(options.storage), settings, options.scheduler,
+      options.random ?? systemRandom, warnings,
     );
     for (const log of logs.allLogs()) await broker.#rebuildProducerState(log);
     // Opened last: it may write markers to complete transactions a crash left unfinished.
@@ -121,8 +129,17 @@ export class Broker {
       nextProducerId: () => broker.producerIds.next(),
       writeMarker: (partition, producerId, producerEpoch, commit) => broker.writeTransactionMarker(partition, producerId, producerEpoch, commit),
       commitOffsets: (offsets) => broker.offsets.commit(offsets.groupId, offsets.offsets.map((o) => ({ ...o, metadata: o.metadata ?? "" })), broker.scheduler.nowMs()),
-    });
+    }, warn);
     return broker;
+  }
+
+  /**
+   * What opening skipped: offsets of a damaged segment that the replays of
+   * committed offsets, transaction state and producer state read past (the
+   * data dir's own recovery is in `logs.recoveries`).
+   */
+  get warnings(): readonly string[] {
+    return this.#warnings;
   }
 
   /**
@@ -134,7 +151,7 @@ export class Broker {
     const state = this.#producerState(log.topicPartition);
     const transactions = this.#partitionTransactions(log.topicPartition);
     // A damaged batch fails every read of its offsets; the replay goes on past it, so one bad segment does not stop the broker.
-    for await (const { header, bytes } of log.batches(undefined, () => undefined)) {
+    for await (const { header, bytes } of log.batches(undefined, skipDamage(log, "replaying producer state", (text) => void this.#warnings.push(text)))) {
       if (header.producerId < 0) continue;
       if (header.isControl) {
         transactions.marker(header.producerId, header.baseOffset, controlType(bytes) === CONTROL_COMMIT);
@@ -284,9 +301,10 @@ export class Broker {
     const report = validateBatches(bytes);
     if (report.error !== null) throw report.error;
     if (report.batchCount === 0) throw new InvalidRecordError("a produce request needs at least one batch per partition");
-    const header = readBatchHeader(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
+    const header = report.headers[0];
+    if (header === undefined) throw report.headerError!;
     if (header.producerId < 0) {
-      const info = await log.append(bytes);
+      const info = await log.appendValidated(bytes, report);
       return { baseOffset: info.firstOffset, logAppendTime: info.logAppendTime };
     }
     if (report.batchCount !== 1) throw new InvalidRecordError("an idempotent producer sends one batch per partition per request");
@@ -299,7 +317,7 @@ export class Broker {
     const state = this.#producerState(log.topicPartition);
     const check = state.check(sequence);
     if (check.kind === "duplicate") return { baseOffset: check.original.firstOffset, logAppendTime: check.original.logAppendTime };
-    const info = await log.append(bytes);
+    const info = await log.appendValidated(bytes, report);
     state.update({ ...sequence, firstOffset: info.firstOffset, lastOffset: info.lastOffset, logAppendTime: info.logAppendTime });
     if (header.isTransactional) this.#partitionTransactions(log.topicPartition).transactionalBatch(header.producerId, info.firstOffset);
     return { baseOffset: info.firstOffset, logAppendTime: info.logAppendTime };
@@ -414,7 +432,7 @@ export class Broker {
             { groupId: request.groupId, generationId: request.generationId ?? -1, memberId: request.memberId ?? "" }, topic, partition,
           );
           if (notOwned !== null) throw notOwned;
-          if (new TextEncoder().encode(metadata).length > OFFSET_METADATA_BYTES_MAX) throw new OffsetMetadataTooLargeError(metadata.length);
+          if (new TextEncoder().encode(metadata).length > OFFSET_METADATA_BYTES_MAX) throw new OffsetMetadataTooLargeError(metadata.length, OFFSET_METADATA_BYTES_MAX);
           if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidCommitOffsetError(offset);
           accepted.push({ topic, partition, offset, metadata });
           return { topic, partition, error: null };
@@ -455,20 +473,6 @@ export class Broker {
       await this.logs.close();
     })();
     return this.#closing;
-  }
-}
-
-/** OFFSET_METADATA_TOO_LARGE: commit metadata over offset.metadata.max.bytes. */
-export class OffsetMetadataTooLargeError extends LoglabError {
-  constructor(readonly sizeBytes: number) {
-    super("OFFSET_METADATA_TOO_LARGE", `offset metadata of ${sizeBytes} bytes exceeds offset.metadata.max.bytes=${OFFSET_METADATA_BYTES_MAX}`);
-  }
-}
-
-/** A negative or non-integer committed offset. */
-export class InvalidCommitOffsetError extends LoglabError {
-  constructor(readonly offset: number) {
-    super("INVALID_COMMIT_OFFSET_SIZE", `a committed offset must be a non-negative integer, got ${offset}`);
   }
 }
 

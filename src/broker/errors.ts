@@ -103,3 +103,17 @@ export class BrokerNotAvailableError extends LoglabError {
     super("BROKER_NOT_AVAILABLE", `the broker is closed: cannot serve ${request}`);
   }
 }
+
+/** OFFSET_METADATA_TOO_LARGE: commit metadata over offset.metadata.max.bytes. */
+export class OffsetMetadataTooLargeError extends LoglabError {
+  constructor(readonly sizeBytes: number, readonly limitBytes: number) {
+    super("OFFSET_METADATA_TOO_LARGE", `offset metadata of ${sizeBytes} bytes exceeds offset.metadata.max.bytes=${limitBytes}`);
+  }
+}
+
+/** A negative or non-integer committed offset: INVALID_COMMIT_OFFSET_SIZE. */
+export class InvalidCommitOffsetError extends LoglabError {
+  constructor(readonly offset: number) {
+    super("INVALID_COMMIT_OFFSET_SIZE", `a committed offset must be a non-negative integer, got ${offset}`);
+  }
+}

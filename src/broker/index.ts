@@ -1,10 +1,10 @@
 // The broker: Kafka's request handlers over the log, without sockets or timers.
 
-export { Broker, type BrokerOptions, InvalidCommitOffsetError, OFFSET_METADATA_BYTES_MAX, OffsetMetadataTooLargeError } from "./broker.ts";
+export { Broker, type BrokerOptions, OFFSET_METADATA_BYTES_MAX } from "./broker.ts";
 export {
-  BrokerNotAvailableError, IllegalGenerationError, InconsistentGroupProtocolError, InvalidProducerEpochError, InvalidProducerIdMappingError,
-  InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError, OutOfOrderSequenceError, PartitionNotAssignedError,
-  RebalanceInProgressError, UnknownMemberIdError,
+  BrokerNotAvailableError, IllegalGenerationError, InconsistentGroupProtocolError, InvalidCommitOffsetError, InvalidProducerEpochError,
+  InvalidProducerIdMappingError, InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError, OffsetMetadataTooLargeError,
+  OutOfOrderSequenceError, PartitionNotAssignedError, RebalanceInProgressError, UnknownMemberIdError,
 } from "./errors.ts";
 export { type AbortedTransaction } from "./partition-transactions.ts";
 export { TRANSACTION_STATE_TOPIC, type TransactionOffsets, type TransactionState } from "./transaction-coordinator.ts";

@@ -5,6 +5,7 @@
 // `loglab consume __consumer_offsets` shows them readably.
 
 import type { LogManager, PartitionLog } from "../log/index.ts";
+import { skipDamage } from "./replay-damage.ts";
 
 export const OFFSETS_TOPIC = "__consumer_offsets";
 
@@ -31,11 +32,14 @@ export class OffsetStore {
 
   private constructor(private readonly log: PartitionLog) {}
 
-  /** Opens (creating if needed) the offsets topic and replays it into memory. */
-  static async open(logs: LogManager): Promise<OffsetStore> {
+  /**
+   * Opens (creating if needed) the offsets topic and replays it into memory.
+   * A damaged segment is skipped, telling `warn` which offsets were lost.
+   */
+  static async open(logs: LogManager, warn: (text: string) => void = () => {}): Promise<OffsetStore> {
     if (!logs.hasTopic(OFFSETS_TOPIC)) await logs.createTopic(OFFSETS_TOPIC, 1, { "cleanup.policy": "compact" });
     const store = new OffsetStore(logs.log(OFFSETS_TOPIC, 0));
-    for await (const record of store.log.records()) {
+    for await (const record of store.log.records(undefined, skipDamage(store.log, "replaying committed offsets", warn))) {
       if (record.key === null) continue;
       const key = JSON.parse(decoder.decode(record.key)) as OffsetKey;
       store.#apply(key, record.value === null ? null : JSON.parse(decoder.decode(record.value)));

@@ -11,6 +11,7 @@ import type { LogManager, PartitionLog } from "../log/index.ts";
 import { OperationQueue } from "../runtime/index.ts";
 import { InvalidProducerEpochError, InvalidProducerIdMappingError, InvalidTxnStateError } from "./errors.ts";
 import type { TopicPartition } from "./protocol.ts";
+import { skipDamage } from "./replay-damage.ts";
 
 export const TRANSACTION_STATE_TOPIC = "__transaction_state";
 
@@ -48,11 +49,15 @@ export class TransactionCoordinator {
 
   private constructor(private readonly log: PartitionLog, private readonly effects: TransactionEffects) {}
 
-  /** Opens (creating if needed) the state topic, replays it, and completes transactions left unfinished. */
-  static async open(logs: LogManager, effects: TransactionEffects): Promise<TransactionCoordinator> {
+  /**
+   * Opens (creating if needed) the state topic, replays it, and completes
+   * transactions left unfinished. A damaged segment is skipped, telling
+   * `warn` which offsets were lost.
+   */
+  static async open(logs: LogManager, effects: TransactionEffects, warn: (text: string) => void = () => {}): Promise<TransactionCoordinator> {
     if (!logs.hasTopic(TRANSACTION_STATE_TOPIC)) await logs.createTopic(TRANSACTION_STATE_TOPIC, 1, { "cleanup.policy": "compact" });
     const coordinator = new TransactionCoordinator(logs.log(TRANSACTION_STATE_TOPIC, 0), effects);
-    for await (const record of coordinator.log.records()) {
+    for await (const record of coordinator.log.records(undefined, skipDamage(coordinator.log, "replaying transaction state", warn))) {
       if (record.value === null) continue;
       const metadata = JSON.parse(decoder.decode(record.value)) as TransactionMetadata;
       coordinator.#transactions.set(metadata.transactionalId, metadata);

@@ -3,10 +3,12 @@
 // the start with --from-beginning, or from an offset of one partition.
 
 import { decodeBatches } from "../format/index.ts";
-import { type LogManager, OffsetOutOfRangeError, PARTITIONS_MAX, UnknownTopicOrPartitionError } from "../log/index.ts";
+import { type LogGap, type LogManager, OffsetOutOfRangeError, PARTITIONS_MAX, UnknownTopicOrPartitionError } from "../log/index.ts";
 import { BYTE_ENCODINGS, encodeBytes } from "./encoding.ts";
+import { MissingOffsetsError } from "./errors.ts";
 import { choiceFlag, integerFlag, optionalIntegerFlag, parseFlags, required } from "./flags.ts";
 import type { Output } from "./platform.ts";
+import { nextTurn, type StopRequest } from "./signals.ts";
 import { UsageError } from "./usage.ts";
 
 const FETCH_BYTES = 1024 * 1024;
@@ -25,6 +27,8 @@ export async function consumeCommand(
   args: string[],
   open: (dataDir: string, request?: { readonly topics?: readonly string[] }) => Promise<LogManager>,
   out: Output,
+  /** Once it comes, reading stops: what was read is printed. */
+  stop?: StopRequest,
 ): Promise<number> {
   const { values, positionals } = parseFlags("consume", args, FLAGS, ["TOPIC"]);
   const [topic] = positionals;
@@ -44,24 +48,27 @@ export async function consumeCommand(
 
   const manager = await open(dataDir, { topics: [topic] });
   let count = 0;
+  const missing: { topicPartition: string; gap: LogGap }[] = [];
   try {
     const partitionCount = manager.describeTopic(topic).partitions;
     if (requestedPartition !== undefined && requestedPartition >= partitionCount) throw new UnknownTopicOrPartitionError(topic, requestedPartition);
     const partitions = requestedPartition === undefined
       ? Array.from({ length: partitionCount }, (_, p) => p)
       : [requestedPartition];
+    const stopped = (): boolean => out.readerGone || (stop?.signal ?? null) !== null;
     for (const partition of partitions) {
-      if (out.readerGone) break;
+      if (stopped()) break;
       const log = manager.log(topic, partition);
       let offset = numericOffset ?? (offsetOption === "earliest" ? log.logStartOffset : log.logEndOffset);
       // Kafka's console consumer would not print nothing for an offset the log does not have.
       if (offset < log.logStartOffset || offset > log.logEndOffset) {
         throw new OffsetOutOfRangeError(offset, log.logStartOffset, log.logEndOffset, log.topicPartition);
       }
+      const start = offset;
       // Records are printed as they are read, one fetch at a time: waiting for
       // standard output to drain keeps memory flat, and a reader that went
       // away (`| head -1`) stops the reading.
-      while (count < maxMessages && offset < log.logEndOffset && !out.readerGone) {
+      while (count < maxMessages && offset < log.logEndOffset && !stopped()) {
         const batches = decodeBatches((await log.read(offset, { maxBytes: FETCH_BYTES })).records);
         if (batches.length === 0) break;
         for (const batch of batches) {
@@ -81,9 +88,14 @@ export async function consumeCommand(
           offset = batch.lastOffset + 1;
         }
         out.flush();
-        await out.drained();
+        // A signal is heard on a later turn of the event loop: reads and writes may all be done within this one.
+        await (stop === undefined ? out.drained() : Promise.race([out.drained().then(nextTurn), stop.stopped]));
       }
+      // Reads skip what a damaged segment lost (a gap opening reported); a range that went past one did not get every offset.
+      const end = count < maxMessages && !stopped() ? Math.max(offset, log.logEndOffset) : offset;
+      for (const gap of log.gaps) if (gap.fromOffset < end && gap.toOffset > start) missing.push({ topicPartition: log.topicPartition, gap });
     }
+    if (missing.length > 0) throw new MissingOffsetsError(missing);
   } finally {
     out.flush();
     await manager.close();

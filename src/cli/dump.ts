@@ -3,7 +3,9 @@
 // and how many bytes at the end are not valid batches, and why. It only
 // reads; a file that is not wholly valid ends it with exit code 1.
 
-import { decodeBatches, OFFSET_INDEX_ENTRY_BYTES, readBatchHeader, TIME_INDEX_ENTRY_BYTES, validateBatches } from "../format/index.ts";
+import {
+  decodeBatches, OFFSET_INDEX_ENTRY, OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY, TIME_INDEX_ENTRY_BYTES, validateBatches,
+} from "../format/index.ts";
 import { encodeBytes } from "./encoding.ts";
 import { InvalidSegmentFileError } from "./errors.ts";
 import { parseFlags } from "./flags.ts";
@@ -21,9 +23,8 @@ function baseOffsetOf(fileName: string): number {
 function dumpLog(bytes: Uint8Array, fileName: string, printDataLog: boolean, out: Output): string | null {
   out.line(`Starting offset: ${baseOffsetOf(fileName)}`);
   const report = validateBatches(bytes);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let position = 0; position < report.validBytes;) {
-    const b = readBatchHeader(view, position);
+  let position = 0;
+  for (const b of report.headers) {
     const sequenced = b.baseSequence >= 0;
     out.line(
       `baseOffset: ${b.baseOffset} lastOffset: ${b.lastOffset} count: ${b.recordCount} ` +
@@ -48,6 +49,7 @@ function dumpLog(bytes: Uint8Array, fileName: string, printDataLog: boolean, out
     }
     position += b.sizeInBytes;
   }
+  if (report.headerError !== null) throw report.headerError;
   if (report.error === null) return null;
   const invalid = `${bytes.length - report.validBytes} invalid bytes at the end of ${fileName}: ${report.error.message}`;
   out.line(`Found ${invalid}`);
@@ -68,19 +70,21 @@ function dumpIndex(bytes: Uint8Array, fileName: string, logBytes: number | null,
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const timeIndex = fileName.endsWith(".timeindex");
   const entryBytes = timeIndex ? TIME_INDEX_ENTRY_BYTES : OFFSET_INDEX_ENTRY_BYTES;
-  const relativeOffsetAt = (at: number) => view.getInt32(at + (timeIndex ? 8 : 0));
+  const relativeOffsetAt = (at: number) => view.getInt32(at + (timeIndex ? TIME_INDEX_ENTRY : OFFSET_INDEX_ENTRY).relativeOffset.offset);
+  const positionAt = (at: number) => view.getInt32(at + OFFSET_INDEX_ENTRY.position.offset);
+  const timestampAt = (at: number) => view.getBigInt64(at + TIME_INDEX_ENTRY.timestamp.offset);
   const checks: EntryCheck[] = timeIndex
     ? [
       (at) => (relativeOffsetAt(at) < 0 ? "offset below the segment's base offset" : null),
       (at, previous) => (previous !== null && relativeOffsetAt(at) < relativeOffsetAt(previous) ? "offset lower than the previous entry's" : null),
-      (at, previous) => (previous !== null && view.getBigInt64(at) <= view.getBigInt64(previous) ? "timestamp not after the previous entry's" : null),
+      (at, previous) => (previous !== null && timestampAt(at) <= timestampAt(previous) ? "timestamp not after the previous entry's" : null),
     ]
     : [
       (at) => (relativeOffsetAt(at) < 0 ? "offset below the segment's base offset" : null),
-      (at) => (view.getInt32(at + 4) < 0 ? "negative position" : null),
-      (at) => (logBytes !== null && view.getInt32(at + 4) >= logBytes ? `position past the end of the .log (${logBytes} bytes)` : null),
+      (at) => (positionAt(at) < 0 ? "negative position" : null),
+      (at) => (logBytes !== null && positionAt(at) >= logBytes ? `position past the end of the .log (${logBytes} bytes)` : null),
       (at, previous) => (previous !== null && relativeOffsetAt(at) <= relativeOffsetAt(previous) ? "offset not after the previous entry's" : null),
-      (at, previous) => (previous !== null && view.getInt32(at + 4) <= view.getInt32(previous + 4) ? "position not after the previous entry's" : null),
+      (at, previous) => (previous !== null && positionAt(at) <= positionAt(previous) ? "position not after the previous entry's" : null),
     ];
   const problems: string[] = [];
   let previous: number | null = null;
@@ -88,8 +92,8 @@ function dumpIndex(bytes: Uint8Array, fileName: string, logBytes: number | null,
     // Kafka preallocates index files: an all-zero entry after the first is unused space, where its dump stops too.
     if (at > 0 && bytes.subarray(at, at + entryBytes).every((b) => b === 0)) break;
     const line = timeIndex
-      ? `timestamp: ${view.getBigInt64(at)} offset: ${base + relativeOffsetAt(at)}`
-      : `offset: ${base + relativeOffsetAt(at)} position: ${view.getInt32(at + 4)}`;
+      ? `timestamp: ${timestampAt(at)} offset: ${base + relativeOffsetAt(at)}`
+      : `offset: ${base + relativeOffsetAt(at)} position: ${positionAt(at)}`;
     const wrong = checks.map((check) => check(at, previous)).filter((problem) => problem !== null);
     out.line(wrong.length === 0 ? line : `${line} INVALID: ${wrong.join(", ")}`);
     if (wrong.length > 0) problems.push(`entry ${at / entryBytes}: ${wrong.join(", ")}`);

@@ -2,6 +2,7 @@
 // with Kafka's error names, each naming the line, file, flag or limit.
 
 import { LoglabError, RecordTooLargeError } from "../format/index.ts";
+import type { LogGap } from "../log/index.ts";
 
 /** A line of `produce` input whose record alone is over the topic's max.message.bytes. */
 export class OversizedLineError extends RecordTooLargeError {
@@ -26,5 +27,18 @@ export class PartitionCountMismatchError extends LoglabError {
 export class InvalidSegmentFileError extends LoglabError {
   constructor(readonly path: string, problem: string) {
     super("CORRUPT_MESSAGE", `${path}: ${problem}`);
+  }
+}
+
+/**
+ * Offsets `consume` read past because a damaged segment lost them (the gaps
+ * opening reported): Kafka's CORRUPT_MESSAGE, after every record it could read.
+ */
+export class MissingOffsetsError extends LoglabError {
+  constructor(readonly missing: readonly { readonly topicPartition: string; readonly gap: LogGap }[]) {
+    const ranges = missing.map(({ topicPartition, gap }) =>
+      `offsets ${gap.fromOffset} to ${gap.toOffset - 1} of ${topicPartition} (${gap.fileName} is damaged from byte ${gap.position}: ${gap.reason})`
+    );
+    super("CORRUPT_MESSAGE", `read past missing ${ranges.join(", ")}`);
   }
 }

@@ -66,9 +66,14 @@ class PartialLine {
  * line without "\n" is a line too, and an empty input has none. Every other
  * byte, including a lone "\r" and invalid UTF-8, stays in the line. Of a line
  * longer than `lineBytesMax` only the start is kept, so no line, however
- * long, costs more memory than that.
+ * long, costs more memory than that. Input that was `cut` short (a signal
+ * stopped the reading) has no last line without "\n": it was unfinished.
  */
-export async function* splitLines(chunks: AsyncIterable<Uint8Array>, lineBytesMax = Number.MAX_SAFE_INTEGER): AsyncGenerator<InputLine> {
+export async function* splitLines(
+  chunks: AsyncIterable<Uint8Array>,
+  lineBytesMax = Number.MAX_SAFE_INTEGER,
+  cut: () => boolean = () => false,
+): AsyncGenerator<InputLine> {
   const line = new PartialLine(lineBytesMax);
   let number = 0;
   for await (const chunk of chunks) {
@@ -80,7 +85,7 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, lineBytesMa
     }
     line.add(chunk.subarray(start));
   }
-  if (!line.isEmpty) yield line.finish(++number);
+  if (!line.isEmpty && !cut()) yield line.finish(++number);
 }
 
 /**

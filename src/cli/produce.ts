@@ -4,19 +4,18 @@
 // and unkeyed records stick to one partition per batch as Java's producer does.
 // A line's bytes are the record's bytes, whatever their encoding.
 
-import { encodeBatch, FORMAT_BATCH_BYTES_MAX, type RecordInput, RecordTooLargeError } from "../format/index.ts";
+import { BATCH_HEADER_BYTES, encodeBatch, FORMAT_BATCH_BYTES_MAX, type RecordInput, RecordTooLargeError } from "../format/index.ts";
 import { type LogManager, PARTITIONS_MAX } from "../log/index.ts";
 import { PARTITIONER_NAMES, partitionFor } from "../partitioner/index.ts";
 import { type Clock, type Random } from "../runtime/index.ts";
 import { OversizedLineError, PartitionCountMismatchError } from "./errors.ts";
 import { choiceFlag, optionalIntegerFlag, parseFlags, required } from "./flags.ts";
 import { splitLines } from "./input.ts";
+import { type StopRequest, untilStopped } from "./signals.ts";
 import { UsageError } from "./usage.ts";
 
 /** Kafka's producer default batch.size. */
 export const BATCH_BYTES = 16384;
-/** A RecordBatch v2 header. */
-const BATCH_HEADER_BYTES = 61;
 /** The most a record adds to its key and value: length, attributes, timestamp, offset and lengths as varints, no headers. */
 const RECORD_OVERHEAD_BYTES_MAX = 36;
 
@@ -66,6 +65,8 @@ export async function produceCommand(
   clock: Clock,
   random: Random,
   warn: (text: string) => void,
+  /** Once it comes, no more input is read: what was read is stored and the data dir closed. */
+  stop?: StopRequest,
 ): Promise<number> {
   const { values, positionals } = parseFlags("produce", args, FLAGS, ["TOPIC"]);
   const [topic] = positionals;
@@ -108,7 +109,10 @@ export async function produceCommand(
       key === null && partitioner === "murmur2" ? stickyPartition : partitionFor(partitioner, key, partitionCount, random);
 
     // No line is kept whole beyond what could be stored.
-    for await (const line of splitLines(input, batchBytesMax)) {
+    const lines = stop === undefined
+      ? splitLines(input, batchBytesMax)
+      : splitLines(untilStopped(input, stop), batchBytesMax, () => stop.signal !== null);
+    for await (const line of lines) {
       let key: Uint8Array | null = null;
       let value = line.bytes;
       if (separator !== undefined) {

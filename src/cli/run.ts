@@ -1,6 +1,7 @@
-// The loglab command line as a function: topics, produce, consume, dump and
-// cleanup, after Kafka's console tools. main(argv) returns the exit code:
-// 0 done, 1 refused or failed, 2 usage. src/cli/main.ts runs it as a program.
+// The loglab command line as a function: topics, produce, consume, dump,
+// cleanup and check, after Kafka's console tools, and the simulator's sim.
+// main(argv) returns the exit code: 0 done, 1 refused or failed, 2 usage.
+// src/cli/main.ts, the installed `loglab` bin, runs it as a program.
 
 import { LogManager } from "../log/index.ts";
 import { systemClock, systemRandom } from "../runtime/index.ts";
@@ -12,6 +13,7 @@ import { reportFailure } from "./failure.ts";
 import { fileSize, readFileBytes, stdinChunks } from "./input.ts";
 import { folderStorage, Output, printError } from "./platform.ts";
 import { produceCommand } from "./produce.ts";
+import { SIGNAL_EXIT_CODES, untilSignalled } from "./signals.ts";
 import { describeRecovery } from "./recovery-report.ts";
 import { topicsCommand } from "./topics.ts";
 import { USAGE, UsageError } from "./usage.ts";
@@ -48,31 +50,54 @@ function managerOpener(command: string, defaults: OpenRequest = {}): OpenManager
   };
 }
 
+/**
+ * Runs a writer that takes no input (topics, cleanup) to its end even when
+ * SIGINT or SIGTERM comes (a second one ends it at once): a topic is created
+ * whole, and the data dir is closed cleanly, its lock released.
+ */
+async function finishing(command: string, work: () => Promise<unknown>, out: Output): Promise<number> {
+  const { signal } = await untilSignalled(work);
+  out.flush();
+  if (signal === null) return 0;
+  printError(`stopped by ${signal} once ${command} was done`);
+  return SIGNAL_EXIT_CODES[signal];
+}
+
 async function run(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
   const out = new Output();
   switch (command) {
     case "topics":
-      await topicsCommand(args, managerOpener("topics"), out);
-      break;
-    case "produce":
-      await produceCommand(args, stdinChunks(), managerOpener("produce"), systemClock, systemRandom, printError);
-      break;
+      return finishing("topics", () => topicsCommand(args, managerOpener("topics"), out), out);
+    case "produce": {
+      const input = stdinChunks();
+      const { result: stored, signal } = await untilSignalled((stop) =>
+        produceCommand(args, input, managerOpener("produce"), systemClock, systemRandom, printError, stop)
+      );
+      if (signal === null) break;
+      printError(`stopped by ${signal}: stored ${stored} record${stored === 1 ? "" : "s"}`);
+      return SIGNAL_EXIT_CODES[signal];
+    }
     case "consume": {
-      const count = await consumeCommand(args, managerOpener("consume", { readOnly: true }), out);
+      const { result: count, signal } = await untilSignalled((stop) => consumeCommand(args, managerOpener("consume", { readOnly: true }), out, stop));
       printError(`Processed a total of ${count} messages`);
-      break;
+      if (signal === null) break;
+      return SIGNAL_EXIT_CODES[signal];
     }
     case "dump":
       await dumpCommand(args, { read: readFileBytes, size: fileSize }, out);
       break;
     case "cleanup":
-      await cleanupCommand(args, managerOpener("cleanup"), out);
-      break;
+      return finishing("cleanup", () => cleanupCommand(args, managerOpener("cleanup"), out), out);
     case "check": {
       const clean = await checkCommand(args, folderStorage, systemClock, out);
       out.flush();
       return clean ? 0 : 1;
+    }
+    case "sim": {
+      // Loaded only when asked for, so the other commands start without the simulator.
+      const { simCommand } = await import("../../sim/command.ts");
+      return await simCommand(args, "loglab sim");
     }
     case undefined:
     case "help":

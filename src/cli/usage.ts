@@ -2,6 +2,15 @@
 
 export const USAGE = `loglab — a Kafka-style commit log in Kafka's on-disk format
 
+Commands:
+  topics     create, list and describe the topics of a data dir
+  produce    append lines from standard input to a topic
+  consume    print a topic's records, as text or JSON
+  dump       print a .log, .index or .timeindex file entry by entry
+  cleanup    apply retention and compaction now
+  check      look for problems in a data dir without changing it
+  sim        run a simulator scenario ("loglab sim --help" lists them)
+
 Usage:
   loglab topics --data-dir DIR [--list | --describe] [--topic TOPIC]
   loglab topics --data-dir DIR --create TOPIC [--partitions N] [--config key=value]...
@@ -12,6 +21,8 @@ Usage:
   loglab dump FILE [--print-data-log]        (exit 1 when the file is not wholly valid)
   loglab cleanup --data-dir DIR [--topic TOPIC] [--roll]
   loglab check --data-dir DIR                (changes nothing; exit 1 when it finds a problem)
+  loglab sim NAME|all --seed N [--schedule FILE] [--trace FILE] [--timeline faults|all|none]
+                                             (exit 1 when a promised guarantee broke)
 
 The data folder uses Kafka's layout (DIR/TOPIC-P/00000000000000000000.log), so
 Kafka's tools read what loglab writes and loglab reads what Kafka wrote.
@@ -23,7 +34,9 @@ values (or JSON objects with --format json). cleanup applies retention and
 compaction now, as Kafka's log cleaner would in the background; --roll first
 closes the active segments, which the cleaner never touches.
 
-Exit codes: 0 done, 1 refused or failed, 2 usage. Errors are one line on
-stderr; LOGLAB_DEBUG=1 adds the stack trace.`;
+Exit codes: 0 done, 1 refused or failed, 2 usage, 130 or 143 stopped by
+SIGINT (Ctrl-C) or SIGTERM: produce after storing every line it read,
+topics and cleanup once done.
+Errors are one line on stderr; LOGLAB_DEBUG=1 adds the stack trace.`;
 
 export class UsageError extends Error {}

@@ -1,7 +1,7 @@
 // The consumer's configuration under Kafka's names and defaults (Java's, and
 // librdkafka's for the offset store the talk's PHP consumer uses).
 
-import type { IsolationLevel } from "../broker/protocol.ts";
+import type { IsolationLevel } from "../broker/index.ts";
 import { InvalidConfigError } from "../log/index.ts";
 import { ASSIGNOR_NAMES, type AssignorName } from "./assignors.ts";
 

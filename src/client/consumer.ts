@@ -5,14 +5,15 @@
 // Where the offset is committed relative to processing decides whether a
 // crash loses records or redelivers them: that is the application's choice.
 
-import type { TopicPartition } from "../broker/protocol.ts";
+import type { TopicPartition } from "../broker/index.ts";
 import { CorruptRecordError, decodeBatches, LoglabError, type RecordHeader } from "../format/index.ts";
 import { OffsetOutOfRangeError } from "../log/index.ts";
-import type { Timer } from "../runtime/index.ts";
+import { sleep, type Timer } from "../runtime/index.ts";
 import { type ConsumerConfig, type ResolvedConsumerConfig, resolveConsumerConfig } from "./consumer-config.ts";
-import { asLoglabError, ClientClosedError } from "./errors.ts";
+import { asLoglabError, ClientClosedError, IllegalStateError, InvalidGroupIdError, NoOffsetForPartitionError } from "./errors.ts";
 import { GroupMember } from "./group-member.ts";
 import type { ClientRuntime } from "./producer.ts";
+import { hiddenBatches } from "./read-committed-filter.ts";
 import { withRequestTimeouts } from "./request-timeout.ts";
 import type { BrokerTransport } from "./transport.ts";
 
@@ -34,13 +35,6 @@ export interface TopicPartitionOffset extends TopicPartition {
 export interface RebalanceListener {
   onPartitionsRevoked?(partitions: readonly TopicPartition[]): void | Promise<void>;
   onPartitionsAssigned?(partitions: readonly TopicPartition[]): void | Promise<void>;
-}
-
-/** No committed offset and auto.offset.reset=none: Kafka's NoOffsetForPartitionException. */
-export class NoOffsetForPartitionError extends LoglabError {
-  constructor(readonly topicPartition: string) {
-    super("NO_OFFSET_FOR_PARTITION", `no committed offset for ${topicPartition} and auto.offset.reset=none`);
-  }
 }
 
 const tpKey = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
@@ -92,7 +86,7 @@ export class Consumer {
   }
 
   #requireGroup(what: string): string {
-    if (this.config.groupId === null) throw new LoglabError("INVALID_GROUP_ID", `${what} needs group.id`);
+    if (this.config.groupId === null) throw new InvalidGroupIdError(what);
     return this.config.groupId;
   }
 
@@ -184,7 +178,7 @@ export class Consumer {
       if (this.config.autoOffsetStore) this.storeOffsets(records);
       const now = this.runtime.scheduler.nowMs();
       if (records.length > 0 || now >= deadline) return records;
-      await new Promise<void>((resolve) => this.runtime.scheduler.setTimer(Math.min(this.config.fetchBackoffMs, deadline - now), resolve));
+      await sleep(this.runtime.scheduler, Math.min(this.config.fetchBackoffMs, deadline - now));
     }
   }
 
@@ -256,12 +250,10 @@ export class Consumer {
       if (answer.error !== null) continue; // retriable (a partition offline, say): fetched again next time
       let next = position.offset;
       // read_committed: skip the batches of transactions that ended in ABORT, as Kafka's fetcher does.
-      const aborted = [...answer.abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset);
-      const abortedProducers = new Set<number>();
-      for (const batch of decodeBatches(answer.records)) {
-        while (aborted.length > 0 && aborted[0]!.firstOffset <= batch.lastOffset) abortedProducers.add(aborted.shift()!.producerId);
-        if (batch.isControl) abortedProducers.delete(batch.producerId);
-        const skipped = batch.isControl || (batch.isTransactional && abortedProducers.has(batch.producerId));
+      const batches = decodeBatches(answer.records);
+      const hidden = hiddenBatches(batches, answer.abortedTransactions);
+      for (const [b, batch] of batches.entries()) {
+        const skipped = hidden[b]!;
         for (const record of batch.records) {
           if (record.offset < next || skipped || records.length >= this.config.maxPollRecords) continue;
           records.push({ topic: answer.topic, partition: answer.partition, offset: record.offset, timestamp: record.timestamp, key: record.key, value: record.value, headers: record.headers });
@@ -322,7 +314,7 @@ export class Consumer {
     });
     const failed = partitions.find((p) => p.error !== null);
     if (failed !== undefined) {
-      if (member !== null && ["ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID", "REBALANCE_IN_PROGRESS"].includes(failed.error!.code)) member.requestRejoin();
+      member?.handleCommitError(failed.error!);
       throw failed.error;
     }
   }
@@ -338,7 +330,7 @@ export class Consumer {
   seek(partition: TopicPartition, offset: number): void {
     this.#ensureOpen();
     if (!this.#assigned.some((tp) => tpKey(tp) === tpKey(partition))) {
-      throw new LoglabError("ILLEGAL_STATE", `cannot seek ${tpKey(partition)}: it is not assigned to this consumer`);
+      throw new IllegalStateError(`cannot seek ${tpKey(partition)}: it is not assigned to this consumer`);
     }
     this.#positions.set(tpKey(partition), { topic: partition.topic, partition: partition.partition, offset });
   }

@@ -3,11 +3,13 @@
 // assignor), sync, then heartbeat every heartbeat.interval.ms. When the
 // coordinator answers a heartbeat with REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION
 // or UNKNOWN_MEMBER_ID, the member must rejoin; the consumer does so in poll().
+// The decisions are GroupMemberCore's; this class sends the requests and keeps the timers.
 
-import type { TopicPartition } from "../broker/protocol.ts";
+import type { TopicPartition } from "../broker/index.ts";
 import { LoglabError } from "../format/index.ts";
-import type { Timer } from "../runtime/index.ts";
+import { sleep, type Timer } from "../runtime/index.ts";
 import { assign, type AssignorName, type MemberSubscription } from "./assignors.ts";
+import { GroupMemberCore, type HeartbeatDecision, JOIN_RETRY_BACKOFF_MS } from "./group-member-core.ts";
 import type { ClientRuntime } from "./producer.ts";
 import type { BrokerTransport } from "./transport.ts";
 
@@ -27,20 +29,12 @@ export interface MembershipListener {
   assigned(partitions: readonly TopicPartition[]): Promise<void>;
 }
 
-/** How long the member waits before retrying a join or sync that timed out. */
-const RETRY_BACKOFF_MS = 100;
-/** Errors after which the member simply joins again. */
-const REJOIN_CODES = new Set(["REBALANCE_IN_PROGRESS", "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID"]);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export class GroupMember {
-  memberId = "";
-  generationId = -1;
-  #assigned: TopicPartition[] = [];
-  #rejoinNeeded = true;
+  readonly #core = new GroupMemberCore();
   #heartbeat: Timer | null = null;
-  #stopped = false;
 
   constructor(
     private readonly transport: BrokerTransport,
@@ -50,18 +44,30 @@ export class GroupMember {
     private readonly listener: MembershipListener,
   ) {}
 
+  get memberId(): string {
+    return this.#core.memberId;
+  }
+
+  get generationId(): number {
+    return this.#core.generationId;
+  }
+
   get assignment(): readonly TopicPartition[] {
-    return this.#assigned;
+    return this.#core.assignment;
   }
 
   get rejoinNeeded(): boolean {
-    return this.#rejoinNeeded;
+    return this.#core.rejoinNeeded;
   }
 
   /** Marks the member for rejoining at the next poll (also used when it left on max.poll.interval.ms). */
   requestRejoin(resetMemberId = false): void {
-    this.#rejoinNeeded = true;
-    if (resetMemberId) this.memberId = "";
+    this.#core.requestRejoin(resetMemberId);
+  }
+
+  /** An OffsetCommit failed with `error`: a generation the coordinator has moved past means rejoining. */
+  handleCommitError(error: LoglabError): void {
+    this.#core.handleCommitError(error);
   }
 
   /**
@@ -70,47 +76,41 @@ export class GroupMember {
    * retried until `deadlineMs`; then the member stays unassigned until the next call.
    */
   async ensureActive(deadlineMs = Infinity): Promise<void> {
-    while (this.#rejoinNeeded && !this.#stopped) {
+    while (this.#core.joining) {
       try {
         await this.#joinAndSync();
       } catch (error) {
-        if (!(error instanceof LoglabError && error.retriable)) throw error;
-        if (this.runtime.scheduler.nowMs() >= deadlineMs) return;
-        await new Promise<void>((resolve) => this.runtime.scheduler.setTimer(RETRY_BACKOFF_MS, resolve));
+        const decision = this.#core.handleJoinFailed(error, this.runtime.scheduler.nowMs(), deadlineMs);
+        if (decision === "fail") throw error;
+        if (decision === "give-up") return;
+        await sleep(this.runtime.scheduler, JOIN_RETRY_BACKOFF_MS);
       }
     }
   }
 
   async #joinAndSync(): Promise<void> {
     this.#stopHeartbeats();
-    if (this.#assigned.length > 0) {
-      const revoked = this.#assigned;
-      this.#assigned = [];
-      await this.listener.revoked(revoked);
-    }
+    if (this.#core.assignment.length > 0) await this.listener.revoked(this.#core.handleRevoke());
     const join = await this.transport.joinGroup({
       groupId: this.settings.groupId, memberId: this.memberId, clientId: this.settings.clientId,
       sessionTimeoutMs: this.settings.sessionTimeoutMs, rebalanceTimeoutMs: this.settings.rebalanceTimeoutMs,
       protocols: [{ name: this.settings.assignor, metadata: encoder.encode(JSON.stringify({ topics: this.topics })) }],
     });
     if (join.error !== null) return this.#onError(join.error);
-    this.memberId = join.memberId;
-    this.generationId = join.generationId;
-    const assignments = join.leaderId === join.memberId ? await this.#assignAsLeader(join.members) : undefined;
+    const leader = this.#core.handleJoined(join);
+    const assignments = leader ? await this.#assignAsLeader(join.members) : undefined;
     const sync = await this.transport.syncGroup({
       groupId: this.settings.groupId, generationId: this.generationId, memberId: this.memberId,
       ...(assignments === undefined ? {} : { assignments }),
     });
     if (sync.error !== null) return this.#onError(sync.error);
-    this.#assigned = sync.assignment.length === 0 ? [] : JSON.parse(decoder.decode(sync.assignment)) as TopicPartition[];
-    this.#rejoinNeeded = false;
+    this.#core.handleSynced(sync.assignment.length === 0 ? [] : JSON.parse(decoder.decode(sync.assignment)) as TopicPartition[]);
     this.#scheduleHeartbeat();
-    await this.listener.assigned(this.#assigned);
+    await this.listener.assigned(this.#core.assignment);
   }
 
   #onError(error: LoglabError): void {
-    if (!REJOIN_CODES.has(error.code)) throw error;
-    if (error.code === "UNKNOWN_MEMBER_ID") this.memberId = "";
+    if (this.#core.handleGroupError(error) === "fail") throw error;
   }
 
   /** The leader's job: everyone's partitions, from their subscriptions and the topics' partition counts. */
@@ -129,13 +129,15 @@ export class GroupMember {
     this.#heartbeat = this.runtime.scheduler.setTimer(this.settings.heartbeatIntervalMs, () => {
       this.#heartbeat = null;
       void this.transport.heartbeat({ groupId: this.settings.groupId, generationId: this.generationId, memberId: this.memberId })
-        .then((error) => {
-          if (this.#stopped || this.#rejoinNeeded) return;
-          if (error === null) return this.#scheduleHeartbeat();
-          if (REJOIN_CODES.has(error.code)) this.requestRejoin(error.code === "UNKNOWN_MEMBER_ID");
-          else this.#scheduleHeartbeat();
-        }, () => this.#scheduleHeartbeat());
+        .then(
+          (error) => this.#afterHeartbeat(this.#core.handleHeartbeat(error)),
+          () => this.#afterHeartbeat(this.#core.handleHeartbeat("no-answer")),
+        );
     });
+  }
+
+  #afterHeartbeat(decision: HeartbeatDecision): void {
+    if (decision === "heartbeat") this.#scheduleHeartbeat();
   }
 
   #stopHeartbeats(): void {
@@ -146,23 +148,18 @@ export class GroupMember {
   /** LeaveGroup: the partitions go to the others at once instead of after session.timeout.ms. */
   async leave(): Promise<void> {
     this.#stopHeartbeats();
-    if (this.#assigned.length > 0) {
-      const revoked = this.#assigned;
-      this.#assigned = [];
-      await this.listener.revoked(revoked);
-    }
+    if (this.#core.assignment.length > 0) await this.listener.revoked(this.#core.handleRevoke());
     if (this.memberId !== "") {
       // A LeaveGroup that gets no answer still leaves: the session times out on the coordinator.
       await this.transport.leaveGroup(this.settings.groupId, this.memberId).catch((error: unknown) => {
         if (!(error instanceof LoglabError && error.retriable)) throw error;
       });
     }
-    this.memberId = "";
-    this.#rejoinNeeded = true;
+    this.#core.handleLeft();
   }
 
   stop(): void {
-    this.#stopped = true;
+    this.#core.stop();
     this.#stopHeartbeats();
   }
 }

@@ -5,20 +5,31 @@
 // (structured cloning would keep only name and message).
 
 import {
-  IllegalGenerationError, InconsistentGroupProtocolError, InvalidCommitOffsetError, InvalidProducerEpochError,
-  InvalidProducerIdMappingError, InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError,
-  OffsetMetadataTooLargeError, OutOfOrderSequenceError, PartitionNotAssignedError, RebalanceInProgressError, UnknownMemberIdError,
+  BrokerNotAvailableError, IllegalGenerationError, InconsistentGroupProtocolError, InvalidCommitOffsetError, InvalidProducerEpochError,
+  InvalidProducerIdMappingError, InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError, OffsetMetadataTooLargeError,
+  OutOfOrderSequenceError, PartitionNotAssignedError, RebalanceInProgressError, UnknownMemberIdError,
 } from "../broker/index.ts";
-import type { Broker } from "../broker/broker.ts";
+import type * as broker from "../broker/index.ts";
+import type { Broker } from "../broker/index.ts";
 import {
   CorruptRecordError, InvalidRecordError, LoglabError, RecordTooLargeError, UnsupportedCompressionError,
 } from "../format/index.ts";
+import type * as format from "../format/index.ts";
 import {
-  InvalidConfigError, InvalidPartitionsError, InvalidTopicError, OffsetOutOfRangeError, TopicExistsError,
-  UnknownTopicOrPartitionError,
+  InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError,
+  LogOfflineError, OffsetOutOfRangeError, PartitionFolderTakenError, ReadOnlyLogError, TopicExistsError, UnknownTopicOrPartitionError,
 } from "../log/index.ts";
-import { StorageError, StorageQuotaError } from "../storage/index.ts";
-import { ClientClosedError, DeliveryTimeoutError, RequestTimedOutError } from "./errors.ts";
+import type * as log from "../log/index.ts";
+import {
+  DataDirInUseError, FileNotFoundError, ReadOnlyStorageError, StorageError, StorageQuotaError,
+} from "../storage/index.ts";
+import type * as storage from "../storage/index.ts";
+import {
+  ClientClosedError, DeliveryTimeoutError, IllegalStateError, InvalidGroupIdError, NoOffsetForPartitionError, RequestTimedOutError,
+  UnknownServerError,
+} from "./errors.ts";
+import type * as client from "./index.ts";
+import { requestCalls } from "./map-transport.ts";
 import { BROKER_REQUESTS, type BrokerTransport } from "./transport.ts";
 
 /** What both MessagePort and BroadcastChannel offer. */
@@ -56,16 +67,28 @@ interface SerializedError {
 }
 
 /** Every typed error, by class name, so that it is rebuilt as an instance of its class. */
-const ERROR_CLASSES: Record<string, { prototype: LoglabError }> = Object.fromEntries(
-  [
-    LoglabError, CorruptRecordError, InvalidRecordError, RecordTooLargeError, UnsupportedCompressionError,
-    InvalidConfigError, InvalidPartitionsError, InvalidTopicError, OffsetOutOfRangeError, TopicExistsError,
-    UnknownTopicOrPartitionError, StorageError, StorageQuotaError, IllegalGenerationError, InconsistentGroupProtocolError,
-    InvalidCommitOffsetError, InvalidProducerEpochError, InvalidRequiredAcksError, InvalidSessionTimeoutError,
-    OffsetMetadataTooLargeError, OutOfOrderSequenceError, RebalanceInProgressError, UnknownMemberIdError,
-    InvalidProducerIdMappingError, InvalidTxnStateError, PartitionNotAssignedError, ClientClosedError, DeliveryTimeoutError, RequestTimedOutError,
-  ].map((errorClass) => [errorClass.name, errorClass]),
-);
+const ERROR_CLASSES = {
+  LoglabError, CorruptRecordError, InvalidRecordError, RecordTooLargeError, UnsupportedCompressionError,
+  InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError,
+  LogOfflineError, OffsetOutOfRangeError, PartitionFolderTakenError, ReadOnlyLogError, TopicExistsError, UnknownTopicOrPartitionError,
+  DataDirInUseError, FileNotFoundError, ReadOnlyStorageError, StorageError, StorageQuotaError,
+  BrokerNotAvailableError, IllegalGenerationError, InconsistentGroupProtocolError, InvalidCommitOffsetError, InvalidProducerEpochError,
+  InvalidProducerIdMappingError, InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError, OffsetMetadataTooLargeError,
+  OutOfOrderSequenceError, PartitionNotAssignedError, RebalanceInProgressError, UnknownMemberIdError,
+  ClientClosedError, DeliveryTimeoutError, IllegalStateError, InvalidGroupIdError, NoOffsetForPartitionError, RequestTimedOutError,
+  UnknownServerError,
+} as const satisfies Record<string, { prototype: LoglabError }>;
+
+/** The names under which a face exports a LoglabError class. */
+type ErrorClassNames<Face> = {
+  [Name in keyof Face]: Face[Name] extends abstract new (...args: never[]) => LoglabError ? Name : never;
+}[keyof Face];
+type ExportedErrorNames =
+  | ErrorClassNames<typeof format> | ErrorClassNames<typeof storage> | ErrorClassNames<typeof log>
+  | ErrorClassNames<typeof broker> | ErrorClassNames<typeof client>;
+// An error class exported by a face below but missing from the list fails to compile here.
+const everyErrorListed: [Exclude<ExportedErrorNames, keyof typeof ERROR_CLASSES>] extends [never] ? true : never = true;
+void everyErrorListed;
 
 function serializeError(error: LoglabError): SerializedError {
   const fields: Record<string, unknown> = {};
@@ -76,12 +99,14 @@ function serializeError(error: LoglabError): SerializedError {
 }
 
 function deserializeError(serialized: SerializedError): LoglabError {
-  const errorClass = ERROR_CLASSES[serialized.loglabError] ?? LoglabError;
+  const errorClass: { prototype: LoglabError } = Object.hasOwn(ERROR_CLASSES, serialized.loglabError)
+    ? ERROR_CLASSES[serialized.loglabError as keyof typeof ERROR_CLASSES]
+    : LoglabError;
   const error = Object.create(errorClass.prototype) as LoglabError;
   Object.defineProperty(error, "message", { value: serialized.message, writable: true, configurable: true });
   for (const [key, value] of Object.entries(serialized.fields)) {
     const isNested = typeof value === "object" && value !== null && "loglabError" in value;
-    (error as unknown as Record<string, unknown>)[key] = isNested ? deserializeError(value as SerializedError) : value;
+    Reflect.set(error, key, isNested ? deserializeError(value as SerializedError) : value);
   }
   return error;
 }
@@ -103,16 +128,16 @@ function decodeAnswer(value: unknown): unknown {
 
 /** Answers requests arriving on `endpoint` with `broker`. Returns a function that stops serving. */
 export function serveBroker(broker: Broker, endpoint: MessageEndpoint): () => void {
+  const calls = requestCalls(broker);
   const listener = (event: { data: unknown }) => {
     const request = event.data as Request;
     if (request?.loglab !== "request" || !METHODS.includes(request.method)) return;
-    const handler = (broker as unknown as Record<Method, (...args: unknown[]) => unknown>)[request.method];
     void Promise.resolve()
-      .then(() => handler.apply(broker, request.args))
+      .then(() => calls[request.method](...request.args))
       .then(
         (ok) => endpoint.postMessage({ loglab: "reply", client: request.client, id: request.id, ok: encodeAnswer(ok) } satisfies Reply),
         (error) => {
-          const failure = error instanceof LoglabError ? error : new LoglabError("UNKNOWN_SERVER_ERROR", String((error as Error)?.message ?? error));
+          const failure = error instanceof LoglabError ? error : new UnknownServerError(String((error as Error)?.message ?? error));
           endpoint.postMessage({ loglab: "reply", client: request.client, id: request.id, failure: serializeError(failure) } satisfies Reply);
         },
       );
@@ -151,18 +176,18 @@ export class MessagePortTransport implements BrokerTransport {
     });
   }
 
-  metadata(...args: Parameters<BrokerTransport["metadata"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["metadata"]>>>("metadata", ...args); }
-  initProducerId(...args: Parameters<BrokerTransport["initProducerId"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["initProducerId"]>>>("initProducerId", ...args); }
-  addPartitionsToTxn(...args: Parameters<BrokerTransport["addPartitionsToTxn"]>) { return this.#call<void>("addPartitionsToTxn", ...args); }
-  addOffsetsToTxn(...args: Parameters<BrokerTransport["addOffsetsToTxn"]>) { return this.#call<void>("addOffsetsToTxn", ...args); }
-  endTxn(...args: Parameters<BrokerTransport["endTxn"]>) { return this.#call<void>("endTxn", ...args); }
-  produce(...args: Parameters<BrokerTransport["produce"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["produce"]>>>("produce", ...args); }
-  fetch(...args: Parameters<BrokerTransport["fetch"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["fetch"]>>>("fetch", ...args); }
-  listOffsets(...args: Parameters<BrokerTransport["listOffsets"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["listOffsets"]>>>("listOffsets", ...args); }
-  joinGroup(...args: Parameters<BrokerTransport["joinGroup"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["joinGroup"]>>>("joinGroup", ...args); }
-  syncGroup(...args: Parameters<BrokerTransport["syncGroup"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["syncGroup"]>>>("syncGroup", ...args); }
-  heartbeat(...args: Parameters<BrokerTransport["heartbeat"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["heartbeat"]>>>("heartbeat", ...args); }
-  leaveGroup(...args: Parameters<BrokerTransport["leaveGroup"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["leaveGroup"]>>>("leaveGroup", ...args); }
-  offsetCommit(...args: Parameters<BrokerTransport["offsetCommit"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["offsetCommit"]>>>("offsetCommit", ...args); }
-  offsetFetch(...args: Parameters<BrokerTransport["offsetFetch"]>) { return this.#call<Awaited<ReturnType<BrokerTransport["offsetFetch"]>>>("offsetFetch", ...args); }
+  metadata(...args: Parameters<BrokerTransport["metadata"]>): ReturnType<BrokerTransport["metadata"]> { return this.#call<Awaited<ReturnType<BrokerTransport["metadata"]>>>("metadata", ...args); }
+  initProducerId(...args: Parameters<BrokerTransport["initProducerId"]>): ReturnType<BrokerTransport["initProducerId"]> { return this.#call<Awaited<ReturnType<BrokerTransport["initProducerId"]>>>("initProducerId", ...args); }
+  addPartitionsToTxn(...args: Parameters<BrokerTransport["addPartitionsToTxn"]>): ReturnType<BrokerTransport["addPartitionsToTxn"]> { return this.#call<void>("addPartitionsToTxn", ...args); }
+  addOffsetsToTxn(...args: Parameters<BrokerTransport["addOffsetsToTxn"]>): ReturnType<BrokerTransport["addOffsetsToTxn"]> { return this.#call<void>("addOffsetsToTxn", ...args); }
+  endTxn(...args: Parameters<BrokerTransport["endTxn"]>): ReturnType<BrokerTransport["endTxn"]> { return this.#call<void>("endTxn", ...args); }
+  produce(...args: Parameters<BrokerTransport["produce"]>): ReturnType<BrokerTransport["produce"]> { return this.#call<Awaited<ReturnType<BrokerTransport["produce"]>>>("produce", ...args); }
+  fetch(...args: Parameters<BrokerTransport["fetch"]>): ReturnType<BrokerTransport["fetch"]> { return this.#call<Awaited<ReturnType<BrokerTransport["fetch"]>>>("fetch", ...args); }
+  listOffsets(...args: Parameters<BrokerTransport["listOffsets"]>): ReturnType<BrokerTransport["listOffsets"]> { return this.#call<Awaited<ReturnType<BrokerTransport["listOffsets"]>>>("listOffsets", ...args); }
+  joinGroup(...args: Parameters<BrokerTransport["joinGroup"]>): ReturnType<BrokerTransport["joinGroup"]> { return this.#call<Awaited<ReturnType<BrokerTransport["joinGroup"]>>>("joinGroup", ...args); }
+  syncGroup(...args: Parameters<BrokerTransport["syncGroup"]>): ReturnType<BrokerTransport["syncGroup"]> { return this.#call<Awaited<ReturnType<BrokerTransport["syncGroup"]>>>("syncGroup", ...args); }
+  heartbeat(...args: Parameters<BrokerTransport["heartbeat"]>): ReturnType<BrokerTransport["heartbeat"]> { return this.#call<Awaited<ReturnType<BrokerTransport["heartbeat"]>>>("heartbeat", ...args); }
+  leaveGroup(...args: Parameters<BrokerTransport["leaveGroup"]>): ReturnType<BrokerTransport["leaveGroup"]> { return this.#call<Awaited<ReturnType<BrokerTransport["leaveGroup"]>>>("leaveGroup", ...args); }
+  offsetCommit(...args: Parameters<BrokerTransport["offsetCommit"]>): ReturnType<BrokerTransport["offsetCommit"]> { return this.#call<Awaited<ReturnType<BrokerTransport["offsetCommit"]>>>("offsetCommit", ...args); }
+  offsetFetch(...args: Parameters<BrokerTransport["offsetFetch"]>): ReturnType<BrokerTransport["offsetFetch"]> { return this.#call<Awaited<ReturnType<BrokerTransport["offsetFetch"]>>>("offsetFetch", ...args); }
 }

@@ -4,7 +4,7 @@
 
 import { InvalidConfigError } from "../log/index.ts";
 import { PARTITIONER_NAMES, type PartitionerName } from "../partitioner/index.ts";
-import type { Acks } from "../broker/protocol.ts";
+import type { Acks } from "../broker/index.ts";
 
 export interface ProducerConfig {
   readonly "client.id"?: string;

@@ -3,16 +3,22 @@
 // and one request per partition is in flight at a time, retried on retriable
 // errors until delivery.timeout.ms. With idempotence, every batch carries the
 // producer id and a per-partition sequence, so a retry after a lost answer is
-// recognised by the broker instead of written twice. All waiting goes through
-// the injected Scheduler; all randomness through the injected Random.
+// recognised by the broker instead of written twice. The decisions are three
+// plain cores (RecordAccumulator: batches; ProducerSequences: sequences and
+// KIP-360; TransactionState: what may be called); this class sends the
+// requests and keeps the timers. All waiting goes through the injected
+// Scheduler; all randomness through the injected Random.
 
-import type { Acks } from "../broker/protocol.ts";
+import type { Acks } from "../broker/index.ts";
 import { type BytesInput, checkRecordInput, encodeBatch, InvalidRecordError, LoglabError, type RecordInput } from "../format/index.ts";
 import { UnknownTopicOrPartitionError } from "../log/index.ts";
 import { partitionFor } from "../partitioner/index.ts";
-import type { Random, Scheduler, Timer } from "../runtime/index.ts";
-import { asLoglabError, ClientClosedError, DeliveryTimeoutError, RequestTimedOutError } from "./errors.ts";
+import { type Random, type Scheduler, sleep, type Timer } from "../runtime/index.ts";
+import { asLoglabError, ClientClosedError, DeliveryTimeoutError, IllegalStateError, isFenced, RequestTimedOutError } from "./errors.ts";
 import { type ProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from "./producer-config.ts";
+import { ProducerSequences } from "./producer-sequences.ts";
+import { type AccumulatedBatch, RecordAccumulator } from "./record-accumulator.ts";
+import { TransactionState } from "./transaction-state.ts";
 import type { BrokerTransport } from "./transport.ts";
 
 /** A record to send: key, value, headers and timestamp (the scheduler's now by default). */
@@ -54,16 +60,7 @@ interface PendingRecord {
   readonly reject: (error: LoglabError) => void;
 }
 
-interface Batch {
-  readonly topic: string;
-  readonly partition: number;
-  readonly records: PendingRecord[];
-  bytes: number;
-  readonly createdMs: number;
-  lingerTimer: Timer | null;
-  /** The producer id its sequence numbers belong to, once encoded by an idempotent producer. */
-  producerId?: number;
-}
+type Batch = AccumulatedBatch<PendingRecord>;
 
 const encoder = new TextEncoder();
 const tpKey = (topic: string, partition: number) => `${topic}-${partition}`;
@@ -72,32 +69,25 @@ const TIMED_OUT = Symbol("timed out");
 export class Producer {
   readonly config: ResolvedProducerConfig;
   readonly #partitionCounts = new Map<string, Promise<number>>();
-  /** The batch still accepting records, per partition. */
-  readonly #open = new Map<string, Batch>();
-  /** Closed batches waiting to be sent, in order, per partition. */
-  readonly #ready = new Map<string, Batch[]>();
-  readonly #inFlight = new Set<string>();
-  readonly #stickyPartition = new Map<string, number>();
-  readonly #nextSequence = new Map<string, number>();
-  #producerId: Promise<{ producerId: number; producerEpoch: number }> | null = null;
+  readonly #accumulator: RecordAccumulator<PendingRecord>;
+  /** Each open batch's linger.ms timer (one per batch, armed when it opens). */
+  readonly #lingerTimers = new Map<Batch, Timer>();
   /**
-   * Set when a sequenced batch failed: the broker will never see its
-   * sequence numbers, so every later batch of that partition would be out of
-   * order. The producer takes a new producer id (epoch) and restarts its
-   * sequences — at once when idempotent, after the transaction ends when
-   * transactional (KIP-360's recovery, as Kafka's producer does it).
+   * Sequence numbers and KIP-360's recovery: after a sequenced batch fails,
+   * the producer takes a new producer id (epoch) and restarts its sequences —
+   * at once when idempotent, after the transaction ends when transactional.
    */
-  #sequenceBroken = false;
-  /** The producer id batches are being encoded under (null before the first and after a reset). */
-  #currentProducerId: number | null = null;
+  readonly #sequences: ProducerSequences<Batch>;
+  /** What the application may call now; a fenced producer (a newer one has its transactional.id) may do nothing more. */
+  readonly #transactionState = new TransactionState();
+  /** InitProducerId, asked once per producer id (again after the sequences reset). */
+  #producerId: Promise<{ producerId: number; producerEpoch: number }> | null = null;
   readonly #unsettled = new Set<Promise<unknown>>();
   #closed = false;
   /** The close in progress or done. */
   #closing: Promise<void> | null = null;
   /** The open transaction's partitions, each added to it (AddPartitionsToTxn) before its first batch is sent. */
-  #transaction: Map<string, Promise<void>> | null = null;
-  /** A fenced producer (a newer one has its transactional.id) may do nothing more. */
-  #fenced: LoglabError | null = null;
+  readonly #addedPartitions = new Map<string, Promise<void>>();
 
   constructor(
     private readonly transport: BrokerTransport,
@@ -105,6 +95,8 @@ export class Producer {
     config: ProducerConfig = {},
   ) {
     this.config = resolveProducerConfig(config);
+    this.#accumulator = new RecordAccumulator({ batchSizeBytes: this.config.batchSize, lingerMs: this.config.lingerMs });
+    this.#sequences = new ProducerSequences(this.config.transactionalId !== null);
   }
 
   /**
@@ -115,9 +107,7 @@ export class Producer {
    */
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {
     if (this.#closed) throw new ClientClosedError("producer");
-    if (this.config.transactionalId !== null && this.#transaction === null) {
-      throw new LoglabError("ILLEGAL_STATE", "a transactional producer sends inside a transaction: use producer.transaction()");
-    }
+    if (this.config.transactionalId !== null) this.#transactionState.checkSend();
     return this.#send(record);
   }
 
@@ -132,7 +122,7 @@ export class Producer {
 
   async #appendAll(record: ProducerRecord): Promise<RecordMetadata[]> {
     if (this.#closed) throw new ClientClosedError("producer");
-    if (this.#fenced !== null) throw this.#fenced;
+    this.#transactionState.checkAppend();
     const highestPartition = checkProducerRecord(record);
     let partitionCount = await this.#partitionCount(record.topic);
     if (highestPartition >= partitionCount) {
@@ -164,61 +154,52 @@ export class Producer {
     const key = message.key == null ? null : typeof message.key === "string" ? encoder.encode(message.key) : message.key;
     if (key !== null || this.config.partitioner !== "murmur2") return partitionFor(this.config.partitioner, key, partitionCount, this.runtime.random);
     // Java's default for records without a key: stick to one partition until its batch closes.
-    let sticky = this.#stickyPartition.get(topic);
-    if (sticky === undefined) this.#stickyPartition.set(topic, (sticky = this.runtime.random.nextInt(partitionCount)));
+    let sticky = this.#accumulator.stickyPartition(topic);
+    if (sticky === undefined) this.#accumulator.stick(topic, (sticky = this.runtime.random.nextInt(partitionCount)));
     return sticky;
   }
 
   #append(topic: string, message: ProducerMessage, partitionCount: number): Promise<RecordMetadata> {
     const partition = this.#choosePartition(topic, message, partitionCount);
-    const key = tpKey(topic, partition);
-    let batch = this.#open.get(key);
-    if (batch === undefined) {
-      batch = { topic, partition, records: [], bytes: 0, createdMs: this.runtime.scheduler.nowMs(), lingerTimer: null };
-      this.#open.set(key, batch);
-      const lingering = batch;
-      lingering.lingerTimer = this.runtime.scheduler.setTimer(this.config.lingerMs, () => this.#close(lingering));
-    }
-    const open = batch;
+    const nowMs = this.runtime.scheduler.nowMs();
+    let record!: PendingRecord;
     const result = new Promise<RecordMetadata>((resolve, reject) => {
-      open.records.push({
-        input: { key: message.key ?? null, value: message.value, headers: message.headers ?? [], timestamp: message.timestamp ?? this.runtime.scheduler.nowMs() },
+      record = {
+        input: { key: message.key ?? null, value: message.value, headers: message.headers ?? [], timestamp: message.timestamp ?? nowMs },
         resolve, reject,
-      });
+      };
     });
-    open.bytes += sizeOf(message.key) + sizeOf(message.value) + 16;
-    if (open.bytes >= this.config.batchSize) this.#close(open);
+    const appended = this.#accumulator.handleAppend(topic, partition, record, sizeOf(message.key) + sizeOf(message.value) + 16, nowMs);
+    const batch = appended.batch;
+    // One timer per batch, armed as it opens: the order of timers is part of a simulated run's trace.
+    if (appended.created) this.#lingerTimers.set(batch, this.runtime.scheduler.setTimer(this.config.lingerMs, () => this.#close(batch)));
+    if (appended.closed) this.#sendClosed(batch);
     return result;
   }
 
-  /** Closes a batch to new records and queues it for sending. */
+  /** Closes a batch to new records (at its linger deadline, or on flush) and sends it in its turn. */
   #close(batch: Batch): void {
-    const key = tpKey(batch.topic, batch.partition);
-    if (this.#open.get(key) !== batch) return;
-    batch.lingerTimer?.cancel();
-    this.#open.delete(key);
-    if (this.#stickyPartition.get(batch.topic) === batch.partition) this.#stickyPartition.delete(batch.topic);
-    const queue = this.#ready.get(key) ?? [];
-    queue.push(batch);
-    this.#ready.set(key, queue);
-    void this.#drain(key);
+    if (this.#accumulator.close(batch)) this.#sendClosed(batch);
+  }
+
+  #sendClosed(batch: Batch): void {
+    this.#lingerTimers.get(batch)?.cancel();
+    this.#lingerTimers.delete(batch);
+    void this.#drain(batch.topic, batch.partition);
   }
 
   /** Sends a partition's ready batches one at a time, in order. */
-  async #drain(key: string): Promise<void> {
-    if (this.#inFlight.has(key)) return;
-    const queue = this.#ready.get(key);
-    const batch = queue?.shift();
+  async #drain(topic: string, partition: number): Promise<void> {
+    const batch = this.#accumulator.pollSend(topic, partition);
     if (batch === undefined) return;
-    this.#inFlight.add(key);
     try {
       await this.#deliver(batch);
     } catch (error) {
       // Nobody awaits a drain: whatever went wrong is the batch's outcome, not an unhandled rejection.
       this.#fail(batch, asLoglabError(error));
     } finally {
-      this.#inFlight.delete(key);
-      void this.#drain(key);
+      this.#accumulator.handleSent(topic, partition);
+      void this.#drain(topic, partition);
     }
   }
 
@@ -267,13 +248,10 @@ export class Producer {
     const records = batch.records.map((r) => r.input);
     if (!this.config.idempotent) return encodeBatch({ records });
     const { producerId, producerEpoch } = await this.#initProducerId();
-    this.#currentProducerId = producerId;
-    const key = tpKey(batch.topic, batch.partition);
+    this.#sequences.handleProducerId(producerId);
     const transactional = this.config.transactionalId !== null;
     if (transactional) await this.#addToTransaction(batch, producerId, producerEpoch);
-    const baseSequence = this.#nextSequence.get(key) ?? 0;
-    this.#nextSequence.set(key, (baseSequence + records.length) % 0x8000_0000);
-    batch.producerId = producerId;
+    const baseSequence = this.#sequences.handleEncode(batch, producerId, batch.topic, batch.partition, records.length);
     return encodeBatch({ records, producerId, producerEpoch, baseSequence, isTransactional: transactional });
   }
 
@@ -282,26 +260,17 @@ export class Producer {
     return this.#producerId;
   }
 
-  /** Forgets the producer id and every sequence: the next batch starts a fresh sequence under a new id or epoch. */
-  #resetProducerId(): void {
-    this.#producerId = null;
-    this.#currentProducerId = null;
-    this.#nextSequence.clear();
-    this.#sequenceBroken = false;
-  }
-
   /** AddPartitionsToTxn, once per partition per transaction. */
   #addToTransaction(batch: Batch, producerId: number, producerEpoch: number): Promise<void> {
-    const transaction = this.#transaction;
-    if (transaction === null) throw new LoglabError("ILLEGAL_STATE", "no transaction is open");
+    this.#transactionState.checkAddPartitions();
     const key = tpKey(batch.topic, batch.partition);
-    let added = transaction.get(key);
+    let added = this.#addedPartitions.get(key);
     if (added === undefined) {
       added = this.transport.addPartitionsToTxn({
         transactionalId: this.config.transactionalId!, producerId, producerEpoch,
         partitions: [{ topic: batch.topic, partition: batch.partition }],
       });
-      transaction.set(key, added);
+      this.#addedPartitions.set(key, added);
     }
     return added;
   }
@@ -313,11 +282,12 @@ export class Producer {
   async transaction(): Promise<Transaction> {
     if (this.#closed) throw new ClientClosedError("producer");
     const transactionalId = this.config.transactionalId;
-    if (transactionalId === null) throw new LoglabError("ILLEGAL_STATE", "transaction() needs transactional.id");
-    if (this.#fenced !== null) throw this.#fenced;
-    if (this.#transaction !== null) throw new LoglabError("ILLEGAL_STATE", "a transaction is already open");
+    if (transactionalId === null) throw new IllegalStateError("transaction() needs transactional.id");
+    this.#transactionState.checkBegin();
     const { producerId, producerEpoch } = await this.#initProducerId();
-    this.#transaction = new Map();
+    this.#transactionState.handleInitialized();
+    this.#transactionState.handleBegin();
+    this.#addedPartitions.clear();
     const request = { transactionalId, producerId, producerEpoch };
     const end = async (commit: boolean): Promise<void> => {
       if (this.#closed) throw new ClientClosedError("producer");
@@ -325,13 +295,14 @@ export class Producer {
       this.#closeOpenBatches();
       const outcomes = await Promise.allSettled(sends);
       const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+      // A transaction whose records did not all arrive cannot commit.
+      const commits = this.#transactionState.handleEnd(commit, failure !== undefined);
       try {
-        // A transaction whose records did not all arrive cannot commit.
-        await this.#fenceOn(this.transport.endTxn({ ...request, commit: commit && failure === undefined }));
+        await this.#fenceOn(this.transport.endTxn({ ...request, commit: commits }));
       } finally {
-        this.#transaction = null;
+        this.#transactionState.handleEnded();
         // The next transaction's InitProducerId bumps the epoch, which restarts the sequences.
-        if (this.#sequenceBroken) this.#resetProducerId();
+        if (this.#sequences.handleTransactionEnded()) this.#producerId = null;
       }
       if (commit && failure !== undefined) throw failure.reason;
     };
@@ -351,15 +322,13 @@ export class Producer {
     try {
       return await request;
     } catch (error) {
-      if (error instanceof LoglabError && (error.code === "INVALID_PRODUCER_EPOCH" || error.code === "INVALID_PRODUCER_ID_MAPPING")) {
-        this.#fenced = error;
-      }
+      if (isFenced(error)) this.#transactionState.handleFenced(error);
       throw error;
     }
   }
 
   #closeOpenBatches(): void {
-    for (const batch of [...this.#open.values()]) this.#close(batch);
+    for (const batch of this.#accumulator.openBatches()) this.#close(batch);
   }
 
   #withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T | typeof TIMED_OUT> {
@@ -373,10 +342,11 @@ export class Producer {
   }
 
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.runtime.scheduler.setTimer(ms, resolve));
+    return sleep(this.runtime.scheduler, ms);
   }
 
   #succeed(batch: Batch, baseOffset: number, logAppendTime: number): void {
+    this.#sequences.handleDelivered(batch);
     batch.records.forEach((record, i) => record.resolve({
       topic: batch.topic,
       partition: batch.partition,
@@ -386,16 +356,10 @@ export class Producer {
   }
 
   #fail(batch: Batch, error: LoglabError): void {
-    if (error.code === "INVALID_PRODUCER_EPOCH" || error.code === "INVALID_PRODUCER_ID_MAPPING") this.#fenced ??= error;
-    else if (batch.producerId !== undefined) this.#breakSequence(batch.producerId);
+    const decision = this.#sequences.handleFailed(batch, error);
+    if (decision === "fenced" && this.#transactionState.fatalError === null) this.#transactionState.handleFenced(error);
+    if (decision === "new-producer-id") this.#producerId = null;
     for (const record of batch.records) record.reject(error);
-  }
-
-  #breakSequence(producerId: number): void {
-    // Only the id still in use: batches of an id already replaced change nothing.
-    if (this.#currentProducerId !== producerId) return;
-    if (this.config.transactionalId === null) this.#resetProducerId();
-    else this.#sequenceBroken = true;
   }
 
   /** Sends every batch now (without waiting for linger.ms) and waits until each is delivered or failed. */

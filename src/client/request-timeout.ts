@@ -6,7 +6,8 @@
 
 import type { Scheduler } from "../runtime/index.ts";
 import { RequestTimedOutError } from "./errors.ts";
-import { BROKER_REQUESTS, type BrokerTransport } from "./transport.ts";
+import { mapTransport } from "./map-transport.ts";
+import type { BrokerTransport } from "./transport.ts";
 
 /** Milliseconds each request may wait; by default `timeoutMs`, per request type where given. */
 export interface RequestTimeouts {
@@ -15,13 +16,11 @@ export interface RequestTimeouts {
 }
 
 export function withRequestTimeouts(transport: BrokerTransport, scheduler: Scheduler, timeouts: RequestTimeouts): BrokerTransport {
-  const timed = {} as Record<string, unknown>;
-  for (const name of BROKER_REQUESTS) {
-    const method = transport[name] as (...a: unknown[]) => Promise<unknown>;
+  return mapTransport(transport, (name, call) => {
     const limitMs = timeouts.overrides?.[name] ?? timeouts.timeoutMs;
-    timed[name] = (...args: unknown[]) => new Promise((resolve, reject) => {
+    return (...args) => new Promise((resolve, reject) => {
       const timer = scheduler.setTimer(limitMs, () => reject(new RequestTimedOutError(limitMs, name)));
-      method.apply(transport, args).then(
+      call(...args).then(
         (answer) => {
           timer.cancel();
           resolve(answer);
@@ -32,6 +31,5 @@ export function withRequestTimeouts(transport: BrokerTransport, scheduler: Sched
         },
       );
     });
-  }
-  return timed as unknown as BrokerTransport;
+  });
 }

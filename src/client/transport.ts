@@ -2,15 +2,11 @@
 // same producer and consumer run in one process, across pages, or over the
 // simulator's lossy network, where a request or its answer can be lost.
 
-import type { Broker } from "../broker/broker.ts";
 import type {
-  JoinGroupRequest, JoinGroupResponse, MemberRequest, SyncGroupRequest, SyncGroupResponse,
-} from "../broker/group-coordinator.ts";
-import type {
-  FetchRequest, FetchResponse, InitProducerIdResponse, ListOffsetsRequest, OffsetCommitRequest, OffsetFetchResponse,
-  PartitionListOffsetsResponse, ProduceRequest, ProduceResponse, TopicMetadata, TopicPartition, TransactionRequest,
-} from "../broker/protocol.ts";
-import type { TransactionOffsets } from "../broker/transaction-coordinator.ts";
+  Broker, FetchRequest, FetchResponse, InitProducerIdResponse, JoinGroupRequest, JoinGroupResponse, ListOffsetsRequest, MemberRequest,
+  OffsetCommitRequest, OffsetFetchResponse, PartitionListOffsetsResponse, ProduceRequest, ProduceResponse, SyncGroupRequest,
+  SyncGroupResponse, TopicMetadata, TopicPartition, TransactionOffsets, TransactionRequest,
+} from "../broker/index.ts";
 import type { LoglabError } from "../format/index.ts";
 
 export interface BrokerTransport {
@@ -43,59 +39,59 @@ void everyRequestListed;
 export class InProcessTransport implements BrokerTransport {
   constructor(private readonly broker: Broker) {}
 
-  metadata(topics: readonly string[]) {
+  metadata(topics: readonly string[]): ReturnType<BrokerTransport["metadata"]> {
     return this.broker.metadata(topics);
   }
 
-  initProducerId(transactionalId?: string) {
+  initProducerId(transactionalId?: string): ReturnType<BrokerTransport["initProducerId"]> {
     return this.broker.initProducerId(transactionalId);
   }
 
-  addPartitionsToTxn(request: TransactionRequest & { readonly partitions: readonly TopicPartition[] }) {
+  addPartitionsToTxn(request: TransactionRequest & { readonly partitions: readonly TopicPartition[] }): ReturnType<BrokerTransport["addPartitionsToTxn"]> {
     return this.broker.addPartitionsToTxn(request);
   }
 
-  addOffsetsToTxn(request: TransactionRequest & { readonly offsets: TransactionOffsets }) {
+  addOffsetsToTxn(request: TransactionRequest & { readonly offsets: TransactionOffsets }): ReturnType<BrokerTransport["addOffsetsToTxn"]> {
     return this.broker.addOffsetsToTxn(request);
   }
 
-  endTxn(request: TransactionRequest & { readonly commit: boolean }) {
+  endTxn(request: TransactionRequest & { readonly commit: boolean }): ReturnType<BrokerTransport["endTxn"]> {
     return this.broker.endTxn(request);
   }
 
-  produce(request: ProduceRequest) {
+  produce(request: ProduceRequest): ReturnType<BrokerTransport["produce"]> {
     return this.broker.produce(request);
   }
 
-  fetch(request: FetchRequest) {
+  fetch(request: FetchRequest): ReturnType<BrokerTransport["fetch"]> {
     return this.broker.fetch(request);
   }
 
-  listOffsets(request: ListOffsetsRequest) {
+  listOffsets(request: ListOffsetsRequest): ReturnType<BrokerTransport["listOffsets"]> {
     return this.broker.listOffsets(request);
   }
 
-  joinGroup(request: JoinGroupRequest) {
+  joinGroup(request: JoinGroupRequest): ReturnType<BrokerTransport["joinGroup"]> {
     return this.broker.joinGroup(request);
   }
 
-  syncGroup(request: SyncGroupRequest) {
+  syncGroup(request: SyncGroupRequest): ReturnType<BrokerTransport["syncGroup"]> {
     return this.broker.syncGroup(request);
   }
 
-  async heartbeat(request: MemberRequest) {
+  async heartbeat(request: MemberRequest): ReturnType<BrokerTransport["heartbeat"]> {
     return this.broker.heartbeat(request);
   }
 
-  async leaveGroup(groupId: string, memberId: string) {
+  async leaveGroup(groupId: string, memberId: string): ReturnType<BrokerTransport["leaveGroup"]> {
     return this.broker.leaveGroup(groupId, memberId);
   }
 
-  offsetCommit(request: OffsetCommitRequest) {
+  offsetCommit(request: OffsetCommitRequest): ReturnType<BrokerTransport["offsetCommit"]> {
     return this.broker.offsetCommit(request);
   }
 
-  offsetFetch(groupId: string, partitions?: readonly TopicPartition[]) {
+  offsetFetch(groupId: string, partitions?: readonly TopicPartition[]): ReturnType<BrokerTransport["offsetFetch"]> {
     return this.broker.offsetFetch(groupId, partitions);
   }
 }

@@ -1,21 +1,19 @@
 // The programs of the talk "Kafka will get the message across, guaranteed",
 // translated from PHP (php-rdkafka) to loglab's clients. Each consumer loop
 // calls `step` after every step, so tests can crash it at any point and see
-// what the loop's guarantee really is.
+// what the loop's guarantee really is. The delivery lab shows the loops and
+// their settings as listings cut from this file's text by name, and marks the
+// statement before each standalone `await step(…)` as the one that ran.
 //
 // The talk's consumers read partition 0 from the group's stored offset
 // (consumeStart(0, RD_KAFKA_OFFSET_STORED)): assign() plus committed offsets.
 // "offsetStore" in the at-most-once and at-least-once loops is a commit made
 // before moving on: only then does the crash table of the talk hold.
 
-import type { Consumer, ConsumerRecord } from "../client/consumer.ts";
+import { type Consumer, type ConsumerConfig, type ConsumerRecord, needsRejoin, type Producer, type RecordMetadata } from "../client/index.ts";
 import { LoglabError } from "../format/index.ts";
-import type { ConsumerConfig } from "../client/consumer-config.ts";
-import type { Producer, RecordMetadata } from "../client/producer.ts";
 
 export const TALK_TOPIC = "test";
-/** Commit errors that mean the group moved on: the loop stops, and the rejoined consumer starts from the committed offsets. */
-const REJOIN_CODES = new Set(["REBALANCE_IN_PROGRESS", "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID"]);
 export const TALK_GROUP = "myConsumerGroup";
 
 /** What the loops do with a record (the talk's do_something($msg)). */
@@ -68,7 +66,8 @@ async function storedOrUnknown(consumer: Consumer, record: ConsumerRecord): Prom
     await consumer.commit([{ topic: record.topic, partition: record.partition, offset: record.offset + 1 }]);
     return true;
   } catch (error) {
-    if (error instanceof LoglabError && error.retriable && !REJOIN_CODES.has(error.code)) return false;
+    // A commit error that means the group moved on (needsRejoin) stops the loop: the rejoined consumer starts from the committed offsets.
+    if (error instanceof LoglabError && error.retriable && !needsRejoin(error)) return false;
     throw error;
   }
 }

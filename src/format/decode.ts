@@ -8,13 +8,11 @@ import {
   COMPRESSION_CODECS, type BatchHeader, type CompressionCodec, type LogRecord, type RecordBatch,
   type RecordHeader,
 } from "./types.ts";
+import { BATCH_HEADER, BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD } from "./batch-layout.ts";
 import {
-  ATTRIBUTES, BASE_SEQUENCE, BASE_TIMESTAMP, BATCH_ENTRY_BYTES, BATCH_LENGTH, CORRUPTION_REASONS, CRC,
-  E_HEADERS_POSITION, E_HEADER_COUNT, E_KEY_LENGTH, E_KEY_POSITION, E_OFFSET_DELTA, E_TIMESTAMP_DELTA,
-  E_VALUE_LENGTH, E_VALUE_POSITION, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAGIC, MAX_TIMESTAMP,
-  PARTITION_LEADER_EPOCH, PRODUCER_EPOCH, PRODUCER_ID, RECORDS, RECORD_COUNT, RECORD_ENTRY_BYTES,
-  REASON_NONE, S_BATCHES, S_DETAIL, S_DETAIL2, S_REASON, S_RECORDS, S_VALID_BYTES, SCAN_RESULT_BYTES,
-  type ScanReason,
+  BATCH_ENTRY_BYTES, CORRUPTION_REASONS, E_HEADERS_POSITION, E_HEADER_COUNT, E_KEY_LENGTH, E_KEY_POSITION,
+  E_OFFSET_DELTA, E_TIMESTAMP_DELTA, E_VALUE_LENGTH, E_VALUE_POSITION, RECORD_ENTRY_BYTES, REASON_NONE,
+  S_BATCHES, S_DETAIL, S_DETAIL2, S_REASON, S_RECORDS, S_VALID_BYTES, SCAN_RESULT_BYTES, type ScanReason,
 } from "./wasm-abi.ts";
 import { align8, core, memoryViews, reserve, scratchBase } from "./wasm-core.ts";
 
@@ -27,6 +25,17 @@ export interface ValidationReport {
   readonly recordCount: number;
   /** The first invalid batch, or null when every byte is valid. */
   readonly error: CorruptRecordError | null;
+  /**
+   * The header of each valid batch, in order, each batch starting where the
+   * one before ends: read once here, so a caller walks these instead of the bytes.
+   */
+  readonly headers: readonly BatchHeader[];
+  /**
+   * Why `headers` stops short of the valid batches, or null: the next batch
+   * is valid Kafka but holds an int64 field a double cannot hold exactly
+   * (what readBatchHeader throws for it).
+   */
+  readonly headerError: InvalidRecordError | null;
 }
 
 /** The smallest record in bytes; bounds how many records a batch can hold. */
@@ -38,8 +47,8 @@ function corruption(position: number, reasonCode: number, detail: number, detail
   const reason = CORRUPTION_REASONS[reasonCode - 1];
   if (reason === undefined) throw new Error(`wasm core returned unknown scan reason ${reasonCode}`);
   const text: Record<ScanReason, () => string> = {
-    "truncated-header": () => `${detail} bytes left, a batch header needs ${RECORDS}`,
-    "batch-length-invalid": () => `batchLength ${detail} is below the header's ${RECORDS - LOG_OVERHEAD}`,
+    "truncated-header": () => `${detail} bytes left, a batch header needs ${BATCH_HEADER_BYTES}`,
+    "batch-length-invalid": () => `batchLength ${detail} is below the header's ${BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD}`,
     "truncated-batch": () => `batch of ${detail} bytes, only ${detail2} remain`,
     "magic-unsupported": () => `magic ${detail}, only 2 is supported`,
     "crc-mismatch": () => `stored CRC ${detail >>> 0} != computed ${detail2 >>> 0}`,
@@ -56,11 +65,11 @@ function tableCapacities(bytes: Uint8Array, view: DataView): { batches: number; 
   let position = 0;
   let batches = 0;
   let records = 0;
-  while (bytes.length - position >= RECORDS) {
-    const size = view.getInt32(position + BATCH_LENGTH) + LOG_OVERHEAD;
-    if (size < RECORDS || size > bytes.length - position) break;
-    const announced = view.getInt32(position + RECORD_COUNT);
-    records += Math.max(0, Math.min(announced, Math.floor((size - RECORDS) / RECORD_BYTES_MIN)));
+  while (bytes.length - position >= BATCH_HEADER_BYTES) {
+    const size = view.getInt32(position + BATCH_HEADER.batchLength.offset) + BATCH_LOG_OVERHEAD;
+    if (size < BATCH_HEADER_BYTES || size > bytes.length - position) break;
+    const announced = view.getInt32(position + BATCH_HEADER.recordCount.offset);
+    records += Math.max(0, Math.min(announced, Math.floor((size - BATCH_HEADER_BYTES) / RECORD_BYTES_MIN)));
     batches++;
     position += size;
   }
@@ -112,16 +121,34 @@ function dataViewOf(bytes: Uint8Array): DataView {
 
 /**
  * Checks every batch in `bytes` (sizes, magic, CRC-32C, record structure and
- * count) without decoding records. Never throws for bad bytes: the report says
- * how many bytes are valid and why the rest is not.
+ * count) without decoding records, and reads the valid batches' headers.
+ * Never throws for bad bytes: the report says how many bytes are valid and
+ * why the rest is not.
  */
 export function validateBatches(bytes: Uint8Array): ValidationReport {
-  const outcome = scan(bytes, dataViewOf(bytes), false);
+  const view = dataViewOf(bytes);
+  const outcome = scan(bytes, view, false);
+  const headers: BatchHeader[] = [];
+  let headerError: InvalidRecordError | null = null;
+  for (let position = 0; position < outcome.validBytes;) {
+    let header: BatchHeader;
+    try {
+      header = readBatchHeader(view, position);
+    } catch (error) {
+      if (!(error instanceof InvalidRecordError)) throw error;
+      headerError = error;
+      break;
+    }
+    headers.push(header);
+    position += header.sizeInBytes;
+  }
   return {
     validBytes: outcome.validBytes,
     batchCount: outcome.batchCount,
     recordCount: outcome.recordCount,
     error: outcome.error,
+    headers,
+    headerError,
   };
 }
 
@@ -135,29 +162,29 @@ function readInt64(view: DataView, position: number, field: string): number {
 
 /** Reads the header fields of the batch at `position` (which must be valid). */
 export function readBatchHeader(view: DataView, position: number): BatchHeader {
-  const attributes = view.getInt16(position + ATTRIBUTES);
-  const baseOffset = readInt64(view, position, "baseOffset");
-  const lastOffsetDelta = view.getInt32(position + LAST_OFFSET_DELTA);
+  const attributes = view.getInt16(position + BATCH_HEADER.attributes.offset);
+  const baseOffset = readInt64(view, position + BATCH_HEADER.baseOffset.offset, "baseOffset");
+  const lastOffsetDelta = view.getInt32(position + BATCH_HEADER.lastOffsetDelta.offset);
   return {
     baseOffset,
     lastOffset: baseOffset + lastOffsetDelta,
     lastOffsetDelta,
-    sizeInBytes: view.getInt32(position + BATCH_LENGTH) + LOG_OVERHEAD,
-    partitionLeaderEpoch: view.getInt32(position + PARTITION_LEADER_EPOCH),
-    magic: view.getInt8(position + MAGIC),
-    crc: view.getUint32(position + CRC),
+    sizeInBytes: view.getInt32(position + BATCH_HEADER.batchLength.offset) + BATCH_LOG_OVERHEAD,
+    partitionLeaderEpoch: view.getInt32(position + BATCH_HEADER.partitionLeaderEpoch.offset),
+    magic: view.getInt8(position + BATCH_HEADER.magic.offset),
+    crc: view.getUint32(position + BATCH_HEADER.crc.offset),
     attributes,
     compression: COMPRESSION_CODECS[attributes & ATTR_COMPRESSION_MASK] ?? (`codec-${attributes & ATTR_COMPRESSION_MASK}` as CompressionCodec),
     timestampType: attributes & ATTR_TIMESTAMP_TYPE ? "log-append-time" : "create-time",
     isTransactional: (attributes & ATTR_TRANSACTIONAL) !== 0,
     isControl: (attributes & ATTR_CONTROL) !== 0,
     hasDeleteHorizon: (attributes & ATTR_DELETE_HORIZON) !== 0,
-    baseTimestamp: readInt64(view, position + BASE_TIMESTAMP, "baseTimestamp"),
-    maxTimestamp: readInt64(view, position + MAX_TIMESTAMP, "maxTimestamp"),
-    producerId: readInt64(view, position + PRODUCER_ID, "producerId"),
-    producerEpoch: view.getInt16(position + PRODUCER_EPOCH),
-    baseSequence: view.getInt32(position + BASE_SEQUENCE),
-    recordCount: view.getInt32(position + RECORD_COUNT),
+    baseTimestamp: readInt64(view, position + BATCH_HEADER.baseTimestamp.offset, "baseTimestamp"),
+    maxTimestamp: readInt64(view, position + BATCH_HEADER.maxTimestamp.offset, "maxTimestamp"),
+    producerId: readInt64(view, position + BATCH_HEADER.producerId.offset, "producerId"),
+    producerEpoch: view.getInt16(position + BATCH_HEADER.producerEpoch.offset),
+    baseSequence: view.getInt32(position + BATCH_HEADER.baseSequence.offset),
+    recordCount: view.getInt32(position + BATCH_HEADER.recordCount.offset),
   };
 }
 

@@ -2,6 +2,7 @@
 // out in scratch memory (lengths as plain i32s, bytes copied once), the wasm
 // core writes varints, header and CRC-32C, and the result is copied out.
 
+import { BATCH_HEADER_BYTES } from "./batch-layout.ts";
 import { InvalidRecordError, RecordTooLargeError } from "./errors.ts";
 import {
   ATTR_CONTROL, ATTR_DELETE_HORIZON, ATTR_TIMESTAMP_TYPE, ATTR_TRANSACTIONAL, NO_PARTITION_LEADER_EPOCH,
@@ -10,7 +11,7 @@ import {
 } from "./types.ts";
 import {
   P_ATTRIBUTES, P_BASE_OFFSET, P_BASE_SEQUENCE, P_BASE_TIMESTAMP, P_LAST_OFFSET_DELTA, P_MAX_TIMESTAMP,
-  P_PARTITION_LEADER_EPOCH, P_PRODUCER_EPOCH, P_PRODUCER_ID, P_RECORD_COUNT, PARAMS_BYTES, RECORDS,
+  P_PARTITION_LEADER_EPOCH, P_PRODUCER_EPOCH, P_PRODUCER_ID, P_RECORD_COUNT, PARAMS_BYTES,
   R_FIXED_BYTES, R_HEADERS_BYTES, R_HEADER_COUNT, R_KEY_LENGTH, R_OFFSET_DELTA, R_TIMESTAMP, R_VALUE_LENGTH,
 } from "./wasm-abi.ts";
 import { core, memoryViews, reserve, scratchBase } from "./wasm-core.ts";
@@ -293,7 +294,7 @@ export function encodeBatch(batch: BatchInput, options: EncodeOptions = {}): Uin
   // and a header's two varint lengths at most 10 in place of its 8 bytes of
   // i32 lengths, so the output is at most the input + 4 per record + a quarter.
   const out = input + inputBytes;
-  reserve(PARAMS_BYTES + inputBytes + RECORDS + inputBytes + count * 4 + (inputBytes >> 2));
+  reserve(PARAMS_BYTES + inputBytes + BATCH_HEADER_BYTES + inputBytes + count * 4 + (inputBytes >> 2));
   const size = core.encodeBatch(params, input, out);
   if (size > limit) throw new RecordTooLargeError(size, limit, limitName);
   const target = options.into;

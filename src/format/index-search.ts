@@ -1,11 +1,9 @@
 // Searches Kafka's sparse index files (.index: 8-byte entries, .timeindex:
 // 12-byte entries, big-endian) with the wasm core's binary search.
 
+import { OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY_BYTES } from "./batch-layout.ts";
 import { InvalidRecordError } from "./errors.ts";
 import { core, memoryViews, reserve, scratchBase } from "./wasm-core.ts";
-
-export const OFFSET_INDEX_ENTRY_BYTES = 8;
-export const TIME_INDEX_ENTRY_BYTES = 12;
 
 function entryCount(index: Uint8Array, entryBytes: number, kind: string): number {
   if (index.length % entryBytes !== 0) {

@@ -4,8 +4,8 @@
 // big-endian, byte for byte as in the .index / .timeindex file, so the same
 // bytes are searched in memory and written to storage.
 
+import { OFFSET_INDEX_ENTRY, OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY, TIME_INDEX_ENTRY_BYTES } from "./batch-layout.ts";
 import { InvalidRecordError } from "./errors.ts";
-import { OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY_BYTES } from "./index-search.ts";
 import type { CoreExports } from "./wasm-abi.ts";
 import { instantiateCore } from "./wasm-core.ts";
 
@@ -156,8 +156,8 @@ export class OffsetIndex extends ResidentIndex {
   append(relativeOffset: number, position: number): void {
     this.ensureRoom(1);
     const at = this.entryAddress(this.entryCount);
-    this.view.setInt32(at, relativeOffset);
-    this.view.setInt32(at + 4, position);
+    this.view.setInt32(at + OFFSET_INDEX_ENTRY.relativeOffset.offset, relativeOffset);
+    this.view.setInt32(at + OFFSET_INDEX_ENTRY.position.offset, position);
     this.pushed();
   }
 
@@ -173,7 +173,7 @@ export class OffsetIndex extends ResidentIndex {
   }
 
   positionAt(index: number): number {
-    return this.view.getInt32(this.entryAddress(index) + 4);
+    return this.view.getInt32(this.entryAddress(index) + OFFSET_INDEX_ENTRY.position.offset);
   }
 }
 
@@ -190,8 +190,8 @@ export class TimeIndex extends ResidentIndex {
   append(timestamp: number, relativeOffset: number): void {
     this.ensureRoom(1);
     const at = this.entryAddress(this.entryCount);
-    this.view.setBigInt64(at, BigInt(timestamp));
-    this.view.setInt32(at + 8, relativeOffset);
+    this.view.setBigInt64(at + TIME_INDEX_ENTRY.timestamp.offset, BigInt(timestamp));
+    this.view.setInt32(at + TIME_INDEX_ENTRY.relativeOffset.offset, relativeOffset);
     this.pushed();
   }
 
@@ -208,6 +208,6 @@ export class TimeIndex extends ResidentIndex {
   }
 
   relativeOffsetAt(index: number): number {
-    return this.view.getInt32(this.entryAddress(index) + 8);
+    return this.view.getInt32(this.entryAddress(index) + TIME_INDEX_ENTRY.relativeOffset.offset);
   }
 }

@@ -1,25 +1,10 @@
 // The memory layout shared with assembly/batch-layout.ts. The two files must
-// agree number for number; test/format/wasm-abi.test.ts checks that they do.
+// agree number for number; test/format/wasm-abi.node.test.ts checks that they do.
 
 import type { CorruptionReason } from "./errors.ts";
 
-// RecordBatch v2 header offsets (big-endian on the wire).
-export const BATCH_LENGTH = 8;
-export const PARTITION_LEADER_EPOCH = 12;
-export const MAGIC = 16;
-export const CRC = 17;
-export const ATTRIBUTES = 21;
-export const LAST_OFFSET_DELTA = 23;
-export const BASE_TIMESTAMP = 27;
-export const MAX_TIMESTAMP = 35;
-export const PRODUCER_ID = 43;
-export const PRODUCER_EPOCH = 51;
-export const BASE_SEQUENCE = 53;
-export const RECORD_COUNT = 57;
-/** Size of the fixed batch header; records start here. */
-export const RECORDS = 61;
-/** baseOffset + batchLength: the bytes batchLength does not count. */
-export const LOG_OVERHEAD = 12;
+// The RecordBatch v2 header's offsets are in batch-layout.ts (the one table of
+// them on this side); test/format/wasm-abi.node.test.ts holds assembly's to it.
 export const CURRENT_MAGIC = 2;
 
 // Encoder parameters (little-endian, 8-aligned).

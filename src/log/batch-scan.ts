@@ -2,7 +2,7 @@
 // whole and valid, and the offsets and timestamps the indexes need.
 
 import {
-  type BatchHeader, CorruptRecordError, type CorruptionReason, InvalidRecordError, readBatchHeader, validateBatches,
+  BATCH_HEADER, BATCH_LOG_OVERHEAD, type BatchHeader, CorruptRecordError, type CorruptionReason, validateBatches,
 } from "../format/index.ts";
 
 /** What the log needs to know of one stored batch. */
@@ -48,19 +48,11 @@ export interface OffsetBounds {
  */
 export function scanRegion(bytes: Uint8Array, position: number, fileName: string | null = null, bounds?: OffsetBounds): RegionScan {
   const report = validateBatches(bytes);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const batches: BatchInfo[] = [];
   let previousLastOffset = bounds === undefined ? -Infinity : bounds.previousLastOffset;
   const at = (where: number, reason: CorruptionReason, detail: string) => new CorruptRecordError(position + where, reason, detail, fileName);
-  for (let offset = 0; offset < report.validBytes;) {
-    let header: BatchHeader;
-    try {
-      header = readBatchHeader(view, offset);
-    } catch (error) {
-      // A header field a double cannot hold (a base offset beyond 2^53) is this file's corruption, not the caller's.
-      if (!(error instanceof InvalidRecordError)) throw error;
-      return { batches, validBytes: offset, error: at(offset, "offset-out-of-segment", error.message) };
-    }
+  let offset = 0;
+  for (const header of report.headers) {
     const problem = offsetProblem(header, previousLastOffset, bounds);
     if (problem !== null) {
       // Offsets that fall back after a jump ahead: the batch that jumped is the one whose base offset is wrong.
@@ -83,6 +75,8 @@ export function scanRegion(bytes: Uint8Array, position: number, fileName: string
     previousLastOffset = header.lastOffset;
     offset += header.sizeInBytes;
   }
+  // A header field a double cannot hold (a base offset beyond 2^53) is this file's corruption, not the caller's.
+  if (report.headerError !== null) return { batches, validBytes: offset, error: at(offset, "offset-out-of-segment", report.headerError.message) };
   return { batches, validBytes: report.validBytes, error: report.error === null ? null : report.error.inFile(fileName, position) };
 }
 
@@ -122,8 +116,8 @@ function offsetProblem(
   return null;
 }
 
-/** The size a batch header at `at` announces, or -1 when fewer than 12 bytes are there. */
+/** The size a batch header at `at` announces, or -1 when its baseOffset and batchLength are not all there. */
 export function announcedBatchSize(bytes: Uint8Array, at: number): number {
-  if (bytes.length - at < 12) return -1;
-  return new DataView(bytes.buffer, bytes.byteOffset + at, 12).getInt32(8) + 12;
+  if (bytes.length - at < BATCH_LOG_OVERHEAD) return -1;
+  return new DataView(bytes.buffer, bytes.byteOffset + at, BATCH_LOG_OVERHEAD).getInt32(BATCH_HEADER.batchLength.offset) + BATCH_LOG_OVERHEAD;
 }

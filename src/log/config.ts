@@ -1,6 +1,7 @@
 // Topic-level log configuration under Kafka's own names and defaults, parsed
 // from the string form Kafka tools use (`--config segment.bytes=1048576`).
 
+import { OFFSET_INDEX_ENTRY_BYTES } from "../format/index.ts";
 import { InvalidConfigError } from "./errors.ts";
 
 export type CleanupPolicy = "delete" | "compact" | "compact,delete";
@@ -76,7 +77,8 @@ function oneOf<T extends string>(...allowed: T[]): (value: string) => T {
 export const LOG_CONFIG_KEYS: Readonly<Record<string, Key<unknown>>> = {
   "segment.bytes": { field: "segmentBytes", parse: integer(14) },
   "segment.ms": { field: "segmentMs", parse: integer(1) },
-  "segment.index.bytes": { field: "segmentIndexBytes", parse: integer(8) },
+  // At least one offset index entry.
+  "segment.index.bytes": { field: "segmentIndexBytes", parse: integer(OFFSET_INDEX_ENTRY_BYTES) },
   "index.interval.bytes": { field: "indexIntervalBytes", parse: integer(0) },
   "max.message.bytes": { field: "maxMessageBytes", parse: integer(0) },
   "retention.ms": { field: "retentionMs", parse: integer(-1) },

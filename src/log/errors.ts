@@ -113,3 +113,10 @@ export class PartitionFolderTakenError extends LoglabError {
     super("KAFKA_STORAGE_ERROR", `cannot create topic ${topic}: the data dir holds a file named ${folder} where its partition folder would go`);
   }
 }
+
+/** A request this object cannot serve as it was opened (a log manager asked for a log it did not open): INVALID_REQUEST. */
+export class InvalidRequestError extends LoglabError {
+  constructor(message: string) {
+    super("INVALID_REQUEST", message);
+  }
+}

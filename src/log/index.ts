@@ -3,7 +3,7 @@
 
 export { DEFAULT_LOG_CONFIG, LOG_CONFIG_KEYS, type CleanupPolicy, type LogConfig, parseConfigPairs, parseLogConfig } from "./config.ts";
 export {
-  InvalidConfigError, InvalidPartitionsError, InvalidTopicError, InvalidTopicsFileError, LogClosedError, LogOfflineError, OffsetOutOfRangeError, PartitionFolderTakenError, ReadOnlyLogError,
+  InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError, LogOfflineError, OffsetOutOfRangeError, PartitionFolderTakenError, ReadOnlyLogError,
   TopicExistsError,
   UnknownTopicOrPartitionError,
 } from "./errors.ts";

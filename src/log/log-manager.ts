@@ -4,13 +4,10 @@
 // not flushed, and nothing at all after a clean shutdown. A writer holds the
 // storage's lock while open; a read-only manager writes nothing at all.
 
-import { LoglabError } from "../format/index.ts";
-import { OperationQueue } from "../runtime/operation-queue.ts";
-import type { Clock } from "../runtime/index.ts";
-import type { Storage } from "../storage/index.ts";
-import { readTextFile, writeTextFileAtomically } from "../storage/text-files.ts";
+import { type Clock, OperationQueue } from "../runtime/index.ts";
+import { readTextFile, type Storage, writeTextFileAtomically } from "../storage/index.ts";
 import { DEFAULT_LOG_CONFIG, type LogConfig, parseLogConfig } from "./config.ts";
-import { InvalidPartitionsError, LogClosedError, PartitionFolderTakenError, ReadOnlyLogError, TopicExistsError, UnknownTopicOrPartitionError } from "./errors.ts";
+import { InvalidPartitionsError, InvalidRequestError, LogClosedError, PartitionFolderTakenError, ReadOnlyLogError, TopicExistsError, UnknownTopicOrPartitionError } from "./errors.ts";
 import { PartitionLog, type RecoveryReport } from "./partition-log.ts";
 import type { LogWarning } from "./segment.ts";
 import { findPartitionFolders } from "./partition-folders.ts";
@@ -299,7 +296,7 @@ export class LogManager {
     if (entry !== undefined && Number.isInteger(partition) && partition >= 0 && partition < entry.partitions) {
       const opened = this.options.topics ?? [];
       const which = opened.length === 0 ? "no topic's logs" : `the logs of ${describeList(opened)} only`;
-      throw new LoglabError("INVALID_REQUEST", `log ${topic}-${partition} is not open: this log manager was opened with ${which}`);
+      throw new InvalidRequestError(`log ${topic}-${partition} is not open: this log manager was opened with ${which}`);
     }
     throw new UnknownTopicOrPartitionError(topic, partition);
   }

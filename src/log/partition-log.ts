@@ -4,11 +4,11 @@
 // position by the segment's index. Mutations run one at a time.
 
 import {
-  type BatchHeader, CorruptRecordError, type CorruptionReason, crc32c, type LogRecord, decodeBatches, encodeBatch, InvalidRecordError, type BatchInput, type CompressionCodec,
-  type EncodeOptions, type RecordInput, RecordTooLargeError, readBatchHeader, UnsupportedCompressionError,
-  validateBatches,
+  BATCH_APPEND_STAMPED_BYTES, type BatchHeader, CorruptRecordError, type CorruptionReason, type LogRecord, decodeBatches, encodeBatch, InvalidRecordError, type BatchInput, type CompressionCodec,
+  type EncodeOptions, type RecordInput, RecordTooLargeError, readBatchHeader, stampAppend, UnsupportedCompressionError,
+  validateBatches, type ValidationReport,
 } from "../format/index.ts";
-import { type Clock, OperationQueue } from "../runtime/index.ts";
+import { assert, type Clock, OperationQueue } from "../runtime/index.ts";
 import type { Storage } from "../storage/index.ts";
 import type { BatchInfo } from "./batch-scan.ts";
 import { compactSegment, keyOf } from "./compaction.ts";
@@ -60,6 +60,12 @@ export interface LogGap {
   readonly fileName: string;
   readonly position: number;
   readonly reason: CorruptionReason;
+}
+
+/** Offsets a replay (batches(), records()) skipped past a damaged batch: `fromOffset` up to, not including, `toOffset`. */
+export interface SkippedOffsets {
+  readonly fromOffset: number;
+  readonly toOffset: number;
 }
 
 /**
@@ -123,16 +129,6 @@ const LEFTOVER_SUFFIXES = [".cleaned", ".swap", ".deleted"];
 const DEFAULT_READ_BYTES = 1024 * 1024;
 /** Warnings a log keeps for `warnings` (the oldest are dropped; onWarning sees them all). */
 const WARNINGS_MAX = 100;
-const TWO_POW_32 = 0x1_0000_0000;
-/** baseOffset, batchLength, partitionLeaderEpoch: the header bytes an append rewrites under CreateTime. */
-const PATCHED_HEADER_BYTES = 16;
-
-/** Writes a batch's assigned baseOffset and the leader epoch (0: a single leader) at `at`. */
-function writeOffsetAndEpoch(view: DataView, at: number, baseOffset: number): void {
-  view.setInt32(at, Math.floor(baseOffset / TWO_POW_32));
-  view.setUint32(at + 4, baseOffset % TWO_POW_32);
-  view.setInt32(at + 12, 0);
-}
 
 export class PartitionLog {
   #segments: LogSegment[];
@@ -327,7 +323,20 @@ export class PartitionLog {
    * every batch is valid and within max.message.bytes.
    */
   append(bytes: Uint8Array): Promise<AppendInfo> {
-    return this.#exclusive("append", () => this.#append(bytes));
+    return this.#exclusive("append", () => this.#append(bytes, validateBatches(bytes)));
+  }
+
+  /**
+   * append() for bytes the caller already validated: `report` is what
+   * validateBatches returned for exactly these bytes (a broker checks a
+   * produce's headers before appending, and the bytes are validated once).
+   */
+  appendValidated(bytes: Uint8Array, report: ValidationReport): Promise<AppendInfo> {
+    return this.#exclusive("append", () => {
+      assert(report.error !== null || report.validBytes === bytes.length,
+        () => `a validation report of ${report.validBytes} valid bytes does not describe an append of ${bytes.length}`);
+      return this.#append(bytes, report);
+    });
   }
 
   /** Encodes `records` as one batch and appends it (a convenience for tools and tests). */
@@ -337,38 +346,33 @@ export class PartitionLog {
     return this.append(encodeBatch({ ...batch, baseTimestamp, records }, options));
   }
 
-  async #append(input: Uint8Array): Promise<AppendInfo> {
-    const report = validateBatches(input);
+  async #append(input: Uint8Array, report: ValidationReport): Promise<AppendInfo> {
     if (report.error !== null) throw report.error;
     if (report.batchCount === 0) throw new InvalidRecordError("an append needs at least one batch");
     const logAppendTime = this.config.messageTimestampType === "LogAppendTime";
     // The caller's buffer is never written to. Under CreateTime only the first
-    // 16 bytes of each batch change (baseOffset, partitionLeaderEpoch: outside
-    // the CRC), so those are patched in a copy of the header and the rest is
-    // appended from the caller's bytes; LogAppendTime rewrites more, so it copies.
+    // BATCH_APPEND_STAMPED_BYTES of each batch change (outside the CRC), so
+    // those are stamped in a copy and the rest is appended from the caller's
+    // bytes; LogAppendTime rewrites more, so it copies.
     const bytes = logAppendTime ? input.slice() : input;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const now = this.options.clock.nowMs();
     const batches: Omit<BatchInfo, "position">[] = [];
     const pieces: Uint8Array[] = [];
     let nextOffset = this.logEndOffset;
     let maxTimestamp = -1;
     let recordCount = 0;
-    for (let at = 0; at < bytes.length;) {
-      const header = readBatchHeader(view, at);
+    let at = 0;
+    for (const header of report.headers) {
       this.#checkBatch(header.sizeInBytes, header.compression, header.recordCount, header.lastOffsetDelta, at);
       let batchMaxTimestamp = header.maxTimestamp;
       if (logAppendTime) {
-        writeOffsetAndEpoch(view, at, nextOffset);
-        view.setInt16(at + 21, header.attributes | 0x08);
-        view.setBigInt64(at + 35, BigInt(now));
-        view.setUint32(at + 17, crc32c(bytes.subarray(at + 21, at + header.sizeInBytes)));
+        stampAppend(bytes, at, { baseOffset: nextOffset, logAppendTimeMs: now });
         batchMaxTimestamp = now;
         pieces.push(bytes.subarray(at, at + header.sizeInBytes));
       } else {
-        const head = bytes.slice(at, at + PATCHED_HEADER_BYTES);
-        writeOffsetAndEpoch(new DataView(head.buffer), 0, nextOffset);
-        pieces.push(head, bytes.subarray(at + PATCHED_HEADER_BYTES, at + header.sizeInBytes));
+        const head = bytes.slice(at, at + BATCH_APPEND_STAMPED_BYTES);
+        stampAppend(head, 0, { baseOffset: nextOffset });
+        pieces.push(head, bytes.subarray(at + BATCH_APPEND_STAMPED_BYTES, at + header.sizeInBytes));
       }
       const lastOffset = nextOffset + header.lastOffsetDelta;
       batches.push({ size: header.sizeInBytes, baseOffset: nextOffset, lastOffset, maxTimestamp: batchMaxTimestamp, recordCount: header.recordCount });
@@ -377,6 +381,8 @@ export class PartitionLog {
       nextOffset = lastOffset + 1;
       at += header.sizeInBytes;
     }
+    // A batch whose header a double cannot hold: refused where reading it would have stopped the loop.
+    if (report.headerError !== null) throw report.headerError;
     if (this.config.cleanupPolicy !== "delete") checkKeyed(bytes);
 
     const firstOffset = this.logEndOffset;
@@ -492,11 +498,12 @@ export class PartitionLog {
    * bytes, read a megabyte at a time (for rebuilding state such as producer
    * sequences and open transactions from the log). A damaged batch throws
    * CorruptRecordError, unless `onCorrupt` is given: then it hears of the
-   * damage and the batches go on from the next segment.
+   * damage and of the offsets skipped, and the batches go on from the next
+   * segment.
    */
   async *batches(
-    fromOffset = this.#logStartOffset,
-    onCorrupt?: (error: CorruptRecordError) => void,
+    fromOffset: number = this.#logStartOffset,
+    onCorrupt?: (error: CorruptRecordError, skipped: SkippedOffsets) => void,
   ): AsyncGenerator<{ header: BatchHeader; bytes: Uint8Array }> {
     if (this.#closed) throw new LogClosedError(`log ${this.topicPartition}`);
     let offset = fromOffset;
@@ -506,8 +513,8 @@ export class PartitionLog {
         records = (await this.read(offset, { maxBytes: DEFAULT_READ_BYTES })).records;
       } catch (error) {
         if (onCorrupt === undefined || !(error instanceof CorruptRecordError)) throw error;
-        onCorrupt(error);
         const next = this.#segments.find((segment) => segment.baseOffset > offset);
+        onCorrupt(error, { fromOffset: offset, toOffset: next?.baseOffset ?? this.logEndOffset });
         if (next === undefined) return;
         offset = next.baseOffset;
         continue;
@@ -524,7 +531,10 @@ export class PartitionLog {
   }
 
   /** Every record from `fromOffset` to the log end, control records left out (for replaying a topic into memory); see batches() for `onCorrupt`. */
-  async *records(fromOffset = this.#logStartOffset, onCorrupt?: (error: CorruptRecordError) => void): AsyncGenerator<LogRecord> {
+  async *records(
+    fromOffset: number = this.#logStartOffset,
+    onCorrupt?: (error: CorruptRecordError, skipped: SkippedOffsets) => void,
+  ): AsyncGenerator<LogRecord> {
     for await (const { header, bytes } of this.batches(fromOffset, onCorrupt)) {
       if (header.isControl) continue;
       for (const record of decodeBatches(bytes)[0]!.records) if (record.offset >= fromOffset) yield record;
@@ -600,9 +610,10 @@ export class PartitionLog {
   /**
    * Flushes and closes every segment. With `sync: false` it closes without
    * waiting for the disk: like a crash, unsynced bytes may be lost, and the
-   * next open recovers from the recovery point.
+   * next open recovers from the recovery point. A second close does nothing.
    */
   async close(options: { sync?: boolean } = {}): Promise<void> {
+    if (this.#closed) return;
     await this.#exclusive("close", async () => {
       if ((options.sync ?? true) && !this.options.readOnly) await this.#flush();
       for (const segment of this.#segments) await segment.close();

@@ -2,7 +2,10 @@
 // (sparse, every index.interval.bytes), named by base offset as Kafka names
 // them. Appends keep the indexes current; recovery rebuilds them from the log.
 
-import { CorruptRecordError, decodeBatches, OffsetIndex, TimeIndex } from "../format/index.ts";
+import {
+  CorruptRecordError, decodeBatches, OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, TIME_INDEX_ENTRY_BYTES, TimeIndex,
+} from "../format/index.ts";
+import { assert } from "../runtime/index.ts";
 import type { Storage, StorageFile } from "../storage/index.ts";
 import { announcedBatchSize, type BatchInfo, type OffsetBounds, type RegionScan, scanRegion } from "./batch-scan.ts";
 import type { LogConfig } from "./config.ts";
@@ -14,7 +17,7 @@ export const INDEX_SUFFIX = ".index";
 export const TIME_INDEX_SUFFIX = ".timeindex";
 /** Bytes read at a time when scanning a segment during recovery. */
 const RECOVERY_CHUNK_BYTES = 8 << 20;
-/** Bytes read at least when scanning from a batch boundary: more than a batch header (61 bytes). */
+/** Bytes read at least when scanning from a batch boundary: more than a batch header (BATCH_HEADER_BYTES). */
 const SCAN_BYTES_MIN = 256;
 /** Relative offsets are int32 in the index: a segment spans at most this many offsets. */
 const RELATIVE_OFFSET_MAX = 0x7fff_ffff;
@@ -267,6 +270,9 @@ export class LogSegment {
       }
       previousLastOffset = batch.lastOffset;
     }
+    const pieceBytes = pieces.reduce((sum, piece) => sum + piece.length, 0);
+    const batchBytes = batches.reduce((sum, batch) => sum + batch.size, 0);
+    assert(pieceBytes === batchBytes, () => `append to ${this.log.name}: ${pieceBytes} bytes given for batches of ${batchBytes} bytes`);
     try {
       for (const piece of pieces) await this.log.append(piece);
     } catch (error) {
@@ -280,6 +286,7 @@ export class LogSegment {
       this.#indexBatch(position, batch.size, batch.lastOffset);
       position += batch.size;
     }
+    assert(position === this.log.size, () => `append to ${this.log.name} indexed batches up to byte ${position}, but the file ends at ${this.log.size}`);
     this.#knownSize = this.log.size;
   }
 
@@ -402,6 +409,7 @@ export class LogSegment {
         size += batch.size;
       }
       const at = head.position - start;
+      assert(at >= 0 && size > 0 && head.lastOffset >= startOffset, () => `read of offset ${startOffset} from ${this.log.name} found no batch covering it at byte ${head.position}`);
       return at + size <= window.length ? window.slice(at, at + size) : this.log.read(head.position, size);
     }
     return null;
@@ -435,7 +443,7 @@ export class LogSegment {
       this.indexFile.read(0, this.indexFile.size),
       this.timeIndexFile.read(0, this.timeIndexFile.size),
     ]);
-    let consistent = index.length % 8 === 0 && timeIndex.length % 12 === 0;
+    let consistent = index.length % OFFSET_INDEX_ENTRY_BYTES === 0 && timeIndex.length % TIME_INDEX_ENTRY_BYTES === 0;
     if (consistent) {
       this.offsetIndex.load(index);
       this.timeIndex.load(timeIndex);

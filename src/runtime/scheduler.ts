@@ -143,3 +143,8 @@ export class ManualScheduler implements Scheduler {
     }
   }
 }
+
+/** A promise that resolves `delayMs` from now on `scheduler`'s clock. */
+export function sleep(scheduler: Scheduler, delayMs: number): Promise<void> {
+  return new Promise<void>((resolve) => scheduler.setTimer(delayMs, resolve));
+}

@@ -10,7 +10,7 @@
 // asks for "strict" durability, so a commit means the bytes are on disk.
 
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, wrap } from "idb";
-import { OperationQueue } from "../runtime/operation-queue.ts";
+import { OperationQueue } from "../runtime/index.ts";
 import {
   checkFileName, FileNotFoundError, hasErrorName, readOnlyFile, ReadOnlyStorageError, type Storage, type StorageFile, StorageError, toStorageError,
 } from "./storage.ts";

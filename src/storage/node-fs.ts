@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LoglabError } from "../format/index.ts";
-import { OperationQueue } from "../runtime/operation-queue.ts";
+import { OperationQueue } from "../runtime/index.ts";
 import { OpenFiles, type ReopenableFile } from "./open-files.ts";
 import { acquireLockFile, heldByThisProcess, type HeldLock, LOCK_FILE, type LockFileSystem, releaseLockFile } from "./lock-file.ts";
 import {

@@ -14,7 +14,7 @@
 // large writes. A write the quota refuses fails with StorageQuotaError and
 // leaves the file as it was, its bytes still pending.
 
-import { OperationQueue } from "../runtime/operation-queue.ts";
+import { OperationQueue } from "../runtime/index.ts";
 import {
   checkFileName, DataDirInUseError, FileNotFoundError, hasErrorName, readOnlyFile, ReadOnlyStorageError, type Storage, type StorageFile,
   StorageError, toStorageError,

@@ -11,11 +11,11 @@ import { consistentPartition, murmur2Partition } from "../../src/index.ts";
 import { fromHex } from "../support/hex.ts";
 import vectors from "../vectors/record-batches.json" with { type: "json" };
 
-// The installed `loglab` command (package.json bin): src/cli plus `loglab sim`.
-const cli = fileURLToPath(new URL("../../dist/sim/cli.js", import.meta.url));
+// The installed `loglab` command (package.json bin).
+const cli = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
 
 function loglab(args: string[], input = "") {
-  if (!existsSync(cli)) throw new Error("dist/sim/cli.js is missing: run `npm run build` first");
+  if (!existsSync(cli)) throw new Error("dist/src/cli/main.js is missing: run `npm run build` first");
   const result = spawnSync(process.execPath, [cli, ...args], { input, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -199,5 +199,18 @@ describe("loglab sim", () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/schedule\.fsync\.probability: expected a probability from 0 to 1, got -1/);
     expect(loglab(["help"]).stdout).toMatch(/loglab sim NAME\|all --seed N/);
+  });
+
+  it("--help names every command on a line of its own, and sim --help every scenario with what it shows", () => {
+    const help = loglab(["--help"]);
+    expect(help.status).toBe(0);
+    for (const command of ["topics", "produce", "consume", "dump", "cleanup", "check", "sim"]) {
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} +\\S`, "m"));
+    }
+    const simHelp = loglab(["sim", "--help"]);
+    expect(simHelp).toMatchObject({ status: 0, stderr: "" });
+    expect(simHelp.stdout).toMatch(/^Usage: loglab sim NAME\|all --seed N/);
+    expect(simHelp.stdout).toMatch(/^  two-generals +lost acknowledgements plus retries duplicate records/m);
+    expect(simHelp.stdout).toMatch(/^  exactly-once +\S/m);
   });
 });

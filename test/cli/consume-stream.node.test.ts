@@ -3,7 +3,7 @@
 // (`consume … | head -1`) stops reading and exits quietly, in Node and Deno.
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +14,7 @@ import { systemClock } from "../../src/runtime/index.ts";
 import { NodeFsStorage } from "../../src/storage/node-fs.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const cli = join(root, "dist", "sim", "cli.js");
+const cli = join(root, "dist", "src", "cli", "main.js");
 const deno = join(root, "node_modules", ".bin", "deno");
 const denoEnv = { ...process.env, DENO_DIR: join(root, ".cache", "deno"), DENO_NO_UPDATE_CHECK: "1" };
 /** Several fetches' worth of records (a fetch is 1 MiB, some 58,000 of these), so stopping early is visible. */
@@ -36,7 +36,7 @@ function consumeIntoHead(runtime: keyof typeof command, args: string[]) {
 
 let dir = "";
 beforeAll(() => {
-  if (!existsSync(cli)) throw new Error("dist/sim/cli.js is missing: run `npm run build` first");
+  if (!existsSync(cli)) throw new Error("dist/src/cli/main.js is missing: run `npm run build` first");
   dir = mkdtempSync(join(tmpdir(), "loglab-stream-"));
   const lines = Array.from({ length: RECORDS }, (_, i) => `rec-${String(i + 1).padStart(6, "0")}`).join("\n");
   const produced = spawnSync(process.execPath, [cli, "produce", "big", "--data-dir", dir], { input: lines, encoding: "utf8" });
@@ -68,22 +68,46 @@ async function bigTopic(batches: number): Promise<string> {
   return dataDir;
 }
 
-/** Runs the built CLI with stdout into a pipe this test drains; resolves with the bytes read and the CLI's peak RSS. */
-function consumeIntoPipe(args: string[]): Promise<{ status: number | null; stdoutBytes: number; maxRssBytes: number }> {
-  // The CLI runs as the main module of a process that reports its peak RSS on descriptor 3 as it exits.
-  const reportPeak = "process.on('exit', () => require('node:fs').writeSync(3, String(process.resourceUsage().maxRSS * 1024))); import(process.argv[1]);";
-  const child = spawn(process.execPath, ["-e", reportPeak, cli, ...args], { stdio: ["ignore", "pipe", "ignore", "pipe"] });
-  let stdoutBytes = 0;
+/** GNU time, which reports a program's peak RSS (Deno has no hook to report its own as it exits). */
+const GNU_TIME = "/usr/bin/time";
+
+/**
+ * Runs the CLI with stdout into a pipe this test drains, one chunk per turn
+ * of its event loop (a slow reader); resolves with the bytes read and the
+ * CLI's peak RSS.
+ */
+function consumeIntoPipe(runtime: keyof typeof command, args: string[]): Promise<{ status: number | null; stdoutBytes: number; maxRssBytes: number }> {
+  let child;
   let peak = "";
-  child.stdout!.on("data", (chunk: Buffer) => (stdoutBytes += chunk.length));
-  (child.stdio[3] as NodeJS.ReadableStream).on("data", (chunk: Buffer) => (peak += chunk.toString()));
-  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdoutBytes, maxRssBytes: Number(peak) })));
+  let peakFile = "";
+  if (runtime === "node") {
+    // The CLI runs as the main module of a process that reports its peak RSS on descriptor 3 as it exits.
+    const reportPeak = "process.on('exit', () => require('node:fs').writeSync(3, String(process.resourceUsage().maxRSS * 1024))); import(process.argv[1]);";
+    child = spawn(process.execPath, ["-e", reportPeak, cli, ...args], { stdio: ["ignore", "pipe", "ignore", "pipe"] });
+    (child.stdio[3] as NodeJS.ReadableStream).on("data", (chunk: Buffer) => (peak += chunk.toString()));
+  } else {
+    if (!existsSync(GNU_TIME)) throw new Error(`${GNU_TIME} (GNU time) is missing: it measures the Deno CLI's peak RSS`);
+    peakFile = join(mkdtempSync(join(tmpdir(), "loglab-rss-")), "peak");
+    child = spawn(GNU_TIME, ["-f", "%M", "-o", peakFile, ...command.deno, ...args], { stdio: ["ignore", "pipe", "ignore"], env: denoEnv });
+  }
+  let stdoutBytes = 0;
+  const stdout = child.stdout!;
+  stdout.on("data", (chunk: Buffer) => {
+    stdoutBytes += chunk.length;
+    stdout.pause();
+    setImmediate(() => stdout.resume());
+  });
+  return new Promise((resolve) => child.on("close", (status) => {
+    // GNU time reports kilobytes.
+    const maxRssBytes = runtime === "node" ? Number(peak) : Number(readFileSync(peakFile, "utf8").trim()) * 1024;
+    resolve({ status, stdoutBytes, maxRssBytes });
+  }));
 }
 
-describe("consume backpressure", () => {
-  it("keeps its memory far below the topic's size when printing 100 MB into a pipe", async () => {
+describe.each(["node", "deno"] as const)("consume backpressure under %s", (runtime) => {
+  it("keeps its memory far below the topic's size when printing 100 MB into a slow pipe", async () => {
     const dataDir = await bigTopic(2_000);
-    const { status, stdoutBytes, maxRssBytes } = await consumeIntoPipe(["consume", "big", "--data-dir", dataDir, "--from-beginning"]);
+    const { status, stdoutBytes, maxRssBytes } = await consumeIntoPipe(runtime, ["consume", "big", "--data-dir", dataDir, "--from-beginning"]);
     expect(status).toBe(0);
     expect(stdoutBytes).toBe(1_000_000 * 101);
     // Printing without waiting for the pipe held the whole output in memory: some 400 MB.

@@ -89,6 +89,20 @@ for (const runtime of ["node", "deno"] as const) {
       const [gapFrom, gapTo] = [baseOf(logs[1]!), baseOf(logs[2]!)];
       expect(consumed.stderr).toContain(`offsets ${gapFrom} to ${gapTo - 1} are missing`);
       expect(consumed.stdout.trim().split("\n").length).toBe(RECORDS - (gapTo - gapFrom));
+      // Every record it could read is printed, and then the missing offsets end it with exit 1 so a script notices.
+      expect(consumed.status).toBe(1);
+      expect(consumed.stderr).toMatch(new RegExp(
+        `\nerror: read past missing offsets ${gapFrom} to ${gapTo - 1} of c-0 \\(c-0/${logs[1]!.replace(".", "\\.")} is damaged from byte 0: truncated-batch\\)\n$`,
+      ));
+      // A range that skips nothing ends as usual: before the gap, and after it.
+      const before = loglab(runtime, ["consume", "c", "--data-dir", dir, "--partition", "0", "--offset", "0", "--max-messages", String(gapFrom)]);
+      expect(before.status).toBe(0);
+      expect(before.stdout.trim().split("\n")).toHaveLength(gapFrom);
+      const after = loglab(runtime, ["consume", "c", "--data-dir", dir, "--partition", "0", "--offset", String(gapTo)]);
+      expect(after.status).toBe(0);
+      expect(after.stdout.trim().split("\n")).toHaveLength(RECORDS - gapTo);
+      // Starting inside the gap skips its rest.
+      expect(loglab(runtime, ["consume", "c", "--data-dir", dir, "--partition", "0", "--offset", String(gapFrom + 1), "--max-messages", "1"]).status).toBe(1);
       expect(loglab(runtime, ["produce", "c", "--data-dir", dir], "after").status).toBe(0);
       expect(loglab(runtime, ["consume", "c", "--data-dir", dir, "--from-beginning"]).stdout).toMatch(/rec-003000\nafter\n$/);
       expect(readFileSync(victim).every((b) => b === 0x5a)).toBe(true);

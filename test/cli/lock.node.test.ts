@@ -4,12 +4,12 @@
 // over, saying so; readers open read-only beside a writer, create nothing
 // and cut nothing.
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cliCommand, cliEnv, type CliRuntime, runCli } from "../support/cli.ts";
+import { type CliRuntime, runCli, startCli, until } from "../support/cli.ts";
 
 type Runtime = CliRuntime;
 
@@ -17,26 +17,7 @@ function loglab(args: string[], options: { input?: string; runtime?: Runtime; cw
   return runCli(options.runtime ?? "node", args, options);
 }
 
-/** A `loglab` process left running, its stdin open, its output collected. */
-function start(args: string[], runtime: Runtime = "node") {
-  const [program, argv] = cliCommand(runtime, args);
-  const child = spawn(program, argv, { env: cliEnv, stdio: ["pipe", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (chunk) => (stdout += chunk));
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  return { child, exit, output: () => ({ stdout, stderr }) };
-}
-
-/** Waits until `done()` holds; not a timing assertion, only how long a slow machine may take. */
-async function until(done: () => boolean, what: string, waitMs = 30_000): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const start = (args: string[], runtime: Runtime = "node") => startCli(runtime, args);
 
 const folder = () => mkdtempSync(join(tmpdir(), "loglab-lock-cli-"));
 const lines = (prefix: string, from: number, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${from + i}\n`).join("");

@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from "vitest";
 import { Broker, encodeBatch, ManualScheduler, MemoryStorage, SeededRandom } from "../../src/index.ts";
-import { Consumer, type ConsumerRecord, NoOffsetForPartitionError } from "../../src/client/consumer.ts";
+import { Consumer, type ConsumerRecord } from "../../src/client/consumer.ts";
+import { NoOffsetForPartitionError } from "../../src/client/errors.ts";
 import type { ConsumerConfig } from "../../src/client/consumer-config.ts";
 import { InProcessTransport } from "../../src/client/transport.ts";
 

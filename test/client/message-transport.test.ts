@@ -4,7 +4,8 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  Broker, Consumer, InvalidTopicError, MemoryStorage, OffsetOutOfRangeError, Producer, SeededRandom, systemScheduler,
+  Broker, BrokerNotAvailableError, Consumer, CorruptRecordError, DataDirInUseError, InvalidTopicError, LogOfflineError, type LoglabError,
+  MemoryStorage, OffsetOutOfRangeError, Producer, ReadOnlyLogError, SeededRandom, StorageError, systemScheduler,
 } from "../../src/index.ts";
 import { MessagePortTransport, serveBroker } from "../../src/client/message-transport.ts";
 
@@ -48,6 +49,50 @@ describe("over a MessageChannel", () => {
     expect(error).toBeInstanceOf(OffsetOutOfRangeError);
     expect(error).toMatchObject({ code: "OFFSET_OUT_OF_RANGE", offset: 7, logStartOffset: 0, logEndOffset: 0, retriable: false });
     expect(error!.message).toBe("offset 7 is out of range for test-0: valid offsets are 0 to 0");
+  });
+});
+
+describe("errors across a channel", () => {
+  /** A broker stand-in whose every fetch fails with `error`, served over a fresh MessageChannel. */
+  function failingWith(error: LoglabError): MessagePortTransport {
+    const channel = new MessageChannel();
+    const failing = { fetch: () => Promise.reject(error) } as unknown as Broker;
+    cleanups.push(serveBroker(failing, channel.port1), () => channel.port1.close(), () => channel.port2.close());
+    return new MessagePortTransport(channel.port2, "tab-1");
+  }
+
+  async function crossed(error: LoglabError): Promise<unknown> {
+    return failingWith(error).fetch({ partitions: [] }).then(() => null, (rejection: unknown) => rejection);
+  }
+
+  it("rebuilds LogOfflineError as itself, its cause as its own class", async () => {
+    const cause = new StorageError("fsync failed: EIO", "test-0/00000000000000000000.log");
+    const arrived = await crossed(new LogOfflineError("test-0", cause));
+    expect(arrived).toBeInstanceOf(LogOfflineError);
+    expect(arrived).toMatchObject({ code: "KAFKA_STORAGE_ERROR", retriable: true, topicPartition: "test-0" });
+    expect((arrived as LogOfflineError).cause).toBeInstanceOf(StorageError);
+    expect((arrived as LogOfflineError).cause).toMatchObject({ fileName: "test-0/00000000000000000000.log" });
+  });
+
+  it("rebuilds DataDirInUseError, ReadOnlyLogError and BrokerNotAvailableError with their fields", async () => {
+    const holder = { pid: 42, command: "loglab produce", since: "2026-01-01T00:00:00Z" };
+    const inUse = await crossed(new DataDirInUseError("/data", holder));
+    expect(inUse).toBeInstanceOf(DataDirInUseError);
+    expect(inUse).toMatchObject({ code: "DATA_DIR_IN_USE", dataDir: "/data", holder });
+    const readOnly = await crossed(new ReadOnlyLogError("test-0", "append"));
+    expect(readOnly).toBeInstanceOf(ReadOnlyLogError);
+    expect(readOnly).toMatchObject({ code: "LOG_READ_ONLY", what: "test-0", operation: "append" });
+    const closed = await crossed(new BrokerNotAvailableError("fetch"));
+    expect(closed).toBeInstanceOf(BrokerNotAvailableError);
+    expect(closed).toMatchObject({ code: "BROKER_NOT_AVAILABLE", request: "fetch", message: "the broker is closed: cannot serve fetch" });
+  });
+
+  it("rebuilds CorruptRecordError with its file, position, reason and detail as fields", async () => {
+    const arrived = await crossed(new CorruptRecordError(61, "crc-mismatch", "stored 1, computed 2", "00000000000000000000.log"));
+    expect(arrived).toBeInstanceOf(CorruptRecordError);
+    expect(arrived).toMatchObject({
+      code: "CORRUPT_MESSAGE", fileName: "00000000000000000000.log", position: 61, reason: "crc-mismatch", detail: "stored 1, computed 2",
+    });
   });
 });
 

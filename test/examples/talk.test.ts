@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import {
   Broker, type ConsumerConfig, InProcessTransport, ManualScheduler, MemoryStorage, murmur2Partition, Producer, SeededRandom,
 } from "../../src/index.ts";
-import { type ConsumerLoop, crashLab, exactlyOnceLab } from "../../src/examples/crash-lab.ts";
+import { type ConsumerLoop, crashLab, exactlyOnceLab } from "../../sim/crash-lab.ts";
 import {
   atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, basicProducer, MANUAL_STORE_CONFIG, TALK_TOPIC,
 } from "../../src/examples/talk.ts";

@@ -238,6 +238,43 @@ describe("recovery deletes nothing", () => {
   });
 });
 
+describe("the broker's replays of its internal topics", () => {
+  it("skip a damaged segment of __consumer_offsets and __transaction_state, and say which offsets they skipped", async () => {
+    const storage = new MemoryStorage();
+    const manager = await LogManager.open({ storage, clock: clock() });
+    const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    const committed = (i: number) => ({ offset: i, metadata: "", commitTimestamp: 1_700_000_000_000 });
+    const transaction = (i: number) => ({ transactionalId: `tx-${i % 3}`, producerId: i, producerEpoch: 0, state: "CompleteCommit", partitions: [], offsets: [] });
+    for (const topic of ["__consumer_offsets", "__transaction_state"]) {
+      await manager.createTopic(topic, 1, { ...SMALL, "cleanup.policy": "compact" });
+      for (let i = 0; i < 40; i++) {
+        await manager.log(topic, 0).appendRecords([topic === "__consumer_offsets"
+          ? { key: json({ group: "g", topic: "t", partition: 0 }), value: json(committed(i)) }
+          : { key: `tx-${i % 3}`, value: json(transaction(i)) }]);
+      }
+    }
+    const damaged = (topic: string) => {
+      const segments = manager.log(topic, 0).segmentBaseOffsets;
+      return { topic, name: segmentFileName(`${topic}-0`, segments[1]!, ".log"), from: segments[1]!, to: segments[2]! };
+    };
+    const offsets = damaged("__consumer_offsets");
+    const state = damaged("__transaction_state");
+    await manager.close();
+    for (const { name } of [offsets, state]) await rewrite(storage, name, (bytes) => { bytes[40]! ^= 0x01; });
+
+    const broker = await Broker.open({ storage, scheduler: new ManualScheduler(1_700_000_000_000) });
+    // The producer-state replay (of every log) reads past the same damage and says so too.
+    expect(broker.warnings).toHaveLength(4);
+    expect(broker.warnings).toEqual(expect.arrayContaining([offsets, state].map(({ topic, name, from, to }) => expect.stringMatching(new RegExp(
+      `^replaying ${topic === "__consumer_offsets" ? "committed offsets" : "transaction state"} skipped offsets ${from} to ${to - 1} ` +
+        `of ${topic}-0: corrupt record batch in ${name} at byte 0: crc-mismatch `,
+    )))));
+    // What the segments after the damage hold is replayed: the last commit is the one the broker knows.
+    expect((await broker.offsetFetch("g", [{ topic: "t", partition: 0 }])).partitions[0]).toMatchObject({ offset: 39 });
+    await broker.close();
+  });
+});
+
 describe("consumers", () => {
   it("a consumer gets the records before a corrupt batch, then CorruptRecordError naming the file, not an endless wait", async () => {
     const storage = new MemoryStorage();

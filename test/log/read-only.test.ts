@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from "vitest";
 import {
-  DataDirInUseError, encodeBatch, InvalidTopicsFileError, LogClosedError, LogManager, ManualClock, MemoryStorage, PartitionFolderTakenError,
+  Broker, DataDirInUseError, encodeBatch, InvalidTopicsFileError, LogClosedError, LogManager, ManualClock, ManualScheduler, MemoryStorage, PartitionFolderTakenError,
   ReadOnlyLogError, ReadOnlyStorageError, type Storage,
 } from "../../src/index.ts";
 import { readAll } from "./helpers.ts";
@@ -37,6 +37,15 @@ describe("one writer per data dir", () => {
     const next = await open(disk.view());
     expect(next.listTopics()).toEqual(["t"]);
     await next.close();
+  });
+
+  it("a broker takes the lock under the command it is given, so a second writer is told who holds it", async () => {
+    const disk = new MemoryStorage();
+    const broker = await Broker.open({ storage: disk.view(), scheduler: new ManualScheduler(1_700_000_000_000), command: "loglab web" });
+    await expect(Broker.open({ storage: disk.view(), scheduler: new ManualScheduler(1_700_000_000_000) }))
+      .rejects.toThrow(/is in use by another writer \(loglab web\) since /);
+    await broker.close();
+    await (await Broker.open({ storage: disk.view(), scheduler: new ManualScheduler(1_700_000_000_000) })).close();
   });
 
   it("releases the lock when opening fails, so the next writer is not refused", async () => {
@@ -234,6 +243,17 @@ describe("a closed LogManager", () => {
     ]) {
       expect(call).toThrow(LogClosedError);
     }
+    await manager.close();
+  });
+
+  it("closes each of its logs once: a second PartitionLog.close does nothing", async () => {
+    const manager = await open(new MemoryStorage());
+    await manager.createTopic("t", 1);
+    const log = manager.log("t", 0);
+    await log.appendRecords(records("a", 1));
+    await log.close();
+    await log.close();
+    await expect(log.appendRecords(records("b", 1))).rejects.toThrow(LogClosedError);
     await manager.close();
   });
 });

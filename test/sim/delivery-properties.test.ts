@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkProcessing, type ProcessingVerdict } from "../../sim/processing-checker.ts";
 import { CONSUMER_CRASH_RECORDS, LOOPS, runConsumerCrash } from "../../sim/scenarios/consumer-crash.ts";
-import { exactlyOnceLab } from "../../src/examples/crash-lab.ts";
+import { exactlyOnceLab } from "../../sim/crash-lab.ts";
 
 const crashSchedules = fc.record({
   seed: fc.nat({ max: 1000 }),

@@ -20,11 +20,24 @@ const history = [...send("a", "t1"), ...send("b", "t1"), ...end("commit", "t1"),
 
 describe("checkIsolation", () => {
   it("accepts a reader that saw exactly the committed values", () => {
-    expect(checkIsolation(history, ["a", "b"]).explanation).toEqual([]);
+    expect(checkIsolation(history, ["a", "b"])).toMatchObject({ valid: true, anomalies: [], explanation: [] });
+  });
+
+  it("cannot judge a history without transactional sends", () => {
+    expect(checkIsolation([], ["a"])).toMatchObject({ valid: "unknown", anomalies: [], explanation: [] });
   });
 
   it("names aborted and never-committed values read, committed ones missed, and values read twice", () => {
-    expect(checkIsolation(history, ["a", "c", "d", "a"]).explanation).toEqual([
+    const verdict = checkIsolation(history, ["a", "c", "d", "a"]);
+    expect(verdict.valid).toBe(false);
+    // history: a 0-1, b 2-3, commit t1 4-5, c 6-7, abort t2 8-9, d 10-11
+    expect(verdict.anomalies).toEqual([
+      { kind: "uncommitted-read", value: "c", transaction: "t2", entries: [6, 7, 8, 9] },
+      { kind: "uncommitted-read", value: "d", transaction: "t3", entries: [10, 11] },
+      { kind: "committed-missing", value: "b", transaction: "t1", entries: [2, 3, 4, 5] },
+      { kind: "read-twice", value: "a", transaction: "t1", entries: [0, 1] },
+    ]);
+    expect(verdict.explanation).toEqual([
       "c was read, but its transaction t2 aborted",
       "d was read, but its transaction t3 never committed",
       "b was committed in t1 but never read",

@@ -14,7 +14,7 @@ const step = (process: string, value: string, completed: boolean): HistoryEntry[
 describe("checkProcessing", () => {
   it("accepts every record processed once", () => {
     const verdict = checkProcessing([...step("c1", "r0", true), ...step("c1", "r1", true)], ["r0", "r1"]);
-    expect(verdict.explanation).toEqual([]);
+    expect(verdict).toMatchObject({ valid: true, anomalies: [], explanation: [] });
     expect([...verdict.completions.values()]).toEqual([1, 1]);
   });
 
@@ -22,6 +22,8 @@ describe("checkProcessing", () => {
     const verdict = checkProcessing([...step("c1", "r0", false), ...step("c2", "r0", true)], ["r0"]);
     expect(verdict.deliveredTwice).toEqual([{ value: "r0", times: 2 }]);
     expect(verdict.neverCompleted).toEqual([]);
+    expect(verdict.valid).toBe(false);
+    expect(verdict.anomalies).toEqual([{ kind: "delivered-twice", value: "r0", entries: [0, 1, 2] }]);
     expect(verdict.explanation).toEqual(["r0 was delivered to the processing step 2 times"]);
   });
 
@@ -29,6 +31,10 @@ describe("checkProcessing", () => {
     const verdict = checkProcessing([...step("c1", "r0", false)], ["r0", "r1"]);
     expect(verdict.neverDelivered).toEqual(["r1"]);
     expect(verdict.neverCompleted).toEqual(["r0"]);
+    expect(verdict.anomalies).toEqual([
+      { kind: "never-delivered", value: "r1", entries: [] },
+      { kind: "never-completed", value: "r0", entries: [0] },
+    ]);
     expect(verdict.explanation).toEqual([
       "r1 was never delivered to the processing step",
       "r0 was delivered, but its processing never completed",

@@ -80,6 +80,13 @@ describe("sim --schedule", () => {
     expect(code).toBe(2);
     expect(err).toMatch(/unknown scenario "no-such"[\s\S]*Usage: loglab sim NAME\|all[\s\S]*fsync-failure/);
   });
+
+  it("--help prints the usage and every scenario with what it shows, and exits 0", async () => {
+    const { code, out, err } = await run(["--help"]);
+    expect([code, err]).toEqual([0, ""]);
+    expect(out).toMatch(/^Usage: loglab sim NAME\|all --seed N/);
+    expect(out).toMatch(/^  fsync-failure +after a failed fsync the log goes offline/m);
+  });
 });
 
 describe("npm scripts", () => {

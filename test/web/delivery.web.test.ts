@@ -28,12 +28,17 @@ describe("the delivery lab", () => {
     await stepUntil(page, "amo", /stored record 1\.$/);
     await expect.poll(() => tallyOf(page, "amo")).toBe("1 lost, 0 duplicated");
     expect(await page.locator('[data-loop="amo"] .tally li.lost').allInnerTexts()).toEqual(["record 1: lost"]);
+    // The listing is talk.ts itself, and the line marked is the statement the crash came after.
+    const crashedLines = await page.locator('[data-loop="amo"] .line.crashed').allInnerTexts();
+    expect(crashedLines).toHaveLength(1);
+    expect(crashedLines[0]).toMatch(/await storedOrUnknown\(consumer, record\)/);
 
     await stepUntil(page, "alo", /processed record 1\.$/);
     await expect.poll(() => tallyOf(page, "alo")).toBe("0 lost, 1 duplicated");
     expect(await page.locator('[data-loop="alo"] .tally li.duplicated').allInnerTexts()).toEqual(["record 1: 2×"]);
 
     await stepUntil(page, "eos", /sent record 1\.$/);
+    expect(await page.locator('[data-loop="eos"] .line.crashed').innerText()).toMatch(/await transaction\.send\(/);
     await expect.poll(() => tallyOf(page, "eos")).toBe("0 lost, 0 duplicated");
 
     await stepUntil(page, "basic", /processed record 2\.$/);

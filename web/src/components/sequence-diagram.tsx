@@ -5,7 +5,7 @@
 // event as text for screen readers and for copying.
 
 import { useEffect, useId, useRef } from "preact/hooks";
-import type { TraceEvent } from "../../../sim/world.ts";
+import type { TraceEvent } from "../../../sim/index.ts";
 import { type Arrow, arrowsOf, lifelinesOf, messageId } from "./sequence-model.ts";
 import "./sequence-diagram.css";
 

@@ -2,7 +2,7 @@
 // request and one per answer, matched by the link's message id ("produce#3",
 // "produce#3 answer"), each spanning the rows (trace events) it travelled.
 
-import type { TraceEvent } from "../../../sim/world.ts";
+import type { TraceEvent } from "../../../sim/index.ts";
 
 export type ArrowFate = "delivered" | "lost" | "in flight";
 

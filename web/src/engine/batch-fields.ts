@@ -1,9 +1,12 @@
 // Labels every byte of one RecordBatch v2 with the field it belongs to, for
-// the hex view: the 61-byte batch header (at the offsets the wasm core uses)
+// the hex view: the batch header (at the format layer's offsets)
 // and, inside the records, each varint and byte string. Pure; it reads a
 // batch the engine already validated.
 
-import * as at from "../../../src/format/wasm-abi.ts";
+import {
+  ATTR_COMPRESSION_MASK, ATTR_CONTROL, ATTR_DELETE_HORIZON, ATTR_TIMESTAMP_TYPE, ATTR_TRANSACTIONAL, BATCH_HEADER,
+  BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, type BatchHeaderFieldName, COMPRESSION_CODECS,
+} from "../../../src/index.ts";
 
 export interface ByteField {
   readonly start: number;
@@ -15,21 +18,12 @@ export interface ByteField {
   readonly value: string;
 }
 
-const HEADER_FIELDS: readonly [name: string, start: number, end: number][] = [
-  ["baseOffset", 0, at.BATCH_LENGTH],
-  ["batchLength", at.BATCH_LENGTH, at.PARTITION_LEADER_EPOCH],
-  ["partitionLeaderEpoch", at.PARTITION_LEADER_EPOCH, at.MAGIC],
-  ["magic", at.MAGIC, at.CRC],
-  ["crc", at.CRC, at.ATTRIBUTES],
-  ["attributes", at.ATTRIBUTES, at.LAST_OFFSET_DELTA],
-  ["lastOffsetDelta", at.LAST_OFFSET_DELTA, at.BASE_TIMESTAMP],
-  ["baseTimestamp", at.BASE_TIMESTAMP, at.MAX_TIMESTAMP],
-  ["maxTimestamp", at.MAX_TIMESTAMP, at.PRODUCER_ID],
-  ["producerId", at.PRODUCER_ID, at.PRODUCER_EPOCH],
-  ["producerEpoch", at.PRODUCER_EPOCH, at.BASE_SEQUENCE],
-  ["baseSequence", at.BASE_SEQUENCE, at.RECORD_COUNT],
-  ["recordsCount", at.RECORD_COUNT, at.RECORDS],
-];
+/** Kafka's names where they differ from the format layer's. */
+const KAFKA_NAMES: Partial<Record<BatchHeaderFieldName, string>> = { recordCount: "recordsCount" };
+
+const HEADER_FIELDS: readonly [name: string, start: number, end: number][] = Object.entries(BATCH_HEADER).map(
+  ([field, { offset, size }]) => [KAFKA_NAMES[field as BatchHeaderFieldName] ?? field, offset, offset + size],
+);
 
 function headerValue(view: DataView, name: string, start: number, end: number): string {
   const size = end - start;
@@ -43,11 +37,11 @@ function headerValue(view: DataView, name: string, start: number, end: number): 
 
 function describeAttributes(attributes: number): string {
   const flags = [
-    ["none", "gzip", "snappy", "lz4", "zstd"][attributes & 7] ?? "unknown codec",
-    attributes & 8 ? "LogAppendTime" : "CreateTime",
-    ...(attributes & 16 ? ["transactional"] : []),
-    ...(attributes & 32 ? ["control"] : []),
-    ...(attributes & 64 ? ["delete horizon set"] : []),
+    COMPRESSION_CODECS[attributes & ATTR_COMPRESSION_MASK] ?? "unknown codec",
+    attributes & ATTR_TIMESTAMP_TYPE ? "LogAppendTime" : "CreateTime",
+    ...(attributes & ATTR_TRANSACTIONAL ? ["transactional"] : []),
+    ...(attributes & ATTR_CONTROL ? ["control"] : []),
+    ...(attributes & ATTR_DELETE_HORIZON ? ["delete horizon set"] : []),
   ];
   return `${attributes} (${flags.join(", ")})`;
 }
@@ -90,14 +84,14 @@ class FieldReader {
 export function batchFields(bytes: Uint8Array): ByteField[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fields: ByteField[] = HEADER_FIELDS.map(([name, start, end]) => ({ start, end, name, part: "batch header", value: headerValue(view, name, start, end) }));
-  const count = view.getInt32(at.RECORD_COUNT);
-  const compressed = (view.getInt16(at.ATTRIBUTES) & 7) !== 0;
-  const end = at.LOG_OVERHEAD + view.getInt32(at.BATCH_LENGTH);
+  const count = view.getInt32(BATCH_HEADER.recordCount.offset);
+  const compressed = (view.getInt16(BATCH_HEADER.attributes.offset) & ATTR_COMPRESSION_MASK) !== 0;
+  const end = BATCH_LOG_OVERHEAD + view.getInt32(BATCH_HEADER.batchLength.offset);
   if (compressed) {
-    fields.push({ start: at.RECORDS, end, name: "records (compressed)", part: "records", value: `${count} records` });
+    fields.push({ start: BATCH_HEADER_BYTES, end, name: "records (compressed)", part: "records", value: `${count} records` });
     return fields;
   }
-  const reader = new FieldReader(bytes, at.RECORDS);
+  const reader = new FieldReader(bytes, BATCH_HEADER_BYTES);
   for (let i = 0; i < count && reader.position < end; i++) {
     const part = `record ${i}`;
     reader.varint("length", part);

@@ -1,21 +1,20 @@
 // The delivery lab's four consumer loops: the talk's basic, at-most-once and
 // at-least-once loops and the exactly-once transactional loop, each with the
-// code it runs (lines tagged by the step they report) and a way to run it
-// for real — over a fresh simulated broker, crashed after any step, then
-// restarted — which says how often each record was processed.
+// code it runs (cut from src/examples/talk.ts's own text, lines tagged by the
+// step they report) and a way to run it for real — over a fresh simulated
+// broker, crashed after any step, then restarted — which says how often each
+// record was processed.
 
-import { type CrashLabResult, crashLab, exactlyOnceLab } from "../../../src/examples/crash-lab.ts";
+import { type CrashLabResult, crashLab, exactlyOnceLab } from "../../../sim/index.ts";
 import {
   atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, MANUAL_STORE_CONFIG,
-} from "../../../src/examples/talk.ts";
+} from "../../../src/examples/index.ts";
+import talkSource from "../../../src/examples/talk.ts?raw";
+import { type CodeLine, listing } from "./listing.ts";
 
-export type { CrashLabResult } from "../../../src/examples/crash-lab.ts";
+export type { CrashLabResult } from "../../../sim/index.ts";
 
-export interface CodeLine {
-  readonly text: string;
-  /** The step this line reports when it has run. */
-  readonly step?: string;
-}
+export type { CodeLine } from "./listing.ts";
 
 export interface DeliveryLoop {
   readonly id: string;
@@ -34,65 +33,28 @@ export const DELIVERY_LOOPS: readonly DeliveryLoop[] = [
     id: "basic",
     title: "Basic consumer",
     promise: "neither: auto-commit every 100 ms of what poll() handed out",
-    code: [
-      { text: "// enable.auto.commit=true, auto.commit.interval.ms=100" },
-      { text: "for (;;) {" },
-      { text: "  const records = await consumer.poll(1000);", step: "polled" },
-      { text: "  for (const record of records) {" },
-      { text: "    await process(record);      // do_something($msg)", step: "processed" },
-      { text: "  }" },
-      { text: "}" },
-    ],
+    code: listing(talkSource, "BASIC_CONSUMER_CONFIG", "basicConsumerLoop"),
     run: (crashAt) => crashLab(basicConsumerLoop, BASIC_CONSUMER_CONFIG, crashAt, { records: RECORDS }),
   },
   {
     id: "amo",
     title: "At most once",
     promise: "store the offset, then process: never twice, maybe never",
-    code: [
-      { text: "// enable.auto.commit=false" },
-      { text: "for (;;) {" },
-      { text: "  const records = await consumer.poll(1000);", step: "polled" },
-      { text: "  for (const record of records) {" },
-      { text: "    await commit(record.offset + 1); // offsetStore()", step: "stored" },
-      { text: "    await process(record);", step: "processed" },
-      { text: "  }" },
-      { text: "}" },
-    ],
+    code: listing(talkSource, "MANUAL_STORE_CONFIG", "atMostOnceLoop"),
     run: (crashAt) => crashLab(atMostOnceLoop, MANUAL_STORE_CONFIG, crashAt, { records: RECORDS }),
   },
   {
     id: "alo",
     title: "At least once",
     promise: "process, then store the offset: never lost, maybe twice",
-    code: [
-      { text: "// enable.auto.commit=false" },
-      { text: "for (;;) {" },
-      { text: "  const records = await consumer.poll(1000);", step: "polled" },
-      { text: "  for (const record of records) {" },
-      { text: "    await process(record);", step: "processed" },
-      { text: "    await commit(record.offset + 1); // offsetStore()", step: "stored" },
-      { text: "  }" },
-      { text: "}" },
-    ],
+    code: listing(talkSource, "MANUAL_STORE_CONFIG", "atLeastOnceLoop"),
     run: (crashAt) => crashLab(atLeastOnceLoop, MANUAL_STORE_CONFIG, crashAt, { records: RECORDS }),
   },
   {
     id: "eos",
     title: "Exactly once",
     promise: "output and offsets in one transaction, read_committed: once",
-    code: [
-      { text: "// isolation.level=read_committed, transactional.id set" },
-      { text: "for (;;) {" },
-      { text: "  const records = await consumer.poll(1000);", step: "polled" },
-      { text: "  const txn = await producer.transaction();" },
-      { text: "  for (const record of records) {" },
-      { text: "    await txn.send(transform(record));", step: "sent" },
-      { text: "  }" },
-      { text: "  await txn.sendOffsets(next offset);", step: "offsets-sent" },
-      { text: "  await txn.commit();", step: "committed" },
-      { text: "}" },
-    ],
+    code: listing(talkSource, "EXACTLY_ONCE_CONSUMER_CONFIG", "exactlyOnceLoop"),
     run: (crashAt) => exactlyOnceLab(crashAt, { records: RECORDS }),
   },
 ];

@@ -3,9 +3,11 @@
 // consume for real. When the browser refuses persistent storage (private
 // mode, quota, a blocked database) the page says why and falls back to
 // memory, so every lesson still runs; nothing already stored is touched.
+// When another tab holds the stored log, this one opens it read-only too:
+// the log lesson shows its records, its writing controls disabled.
 
 import { signal } from "@preact/signals";
-import { Broker, DataDirInUseError, MemoryStorage, type Storage, systemRandom, systemScheduler } from "../../../src/index.ts";
+import { Broker, DataDirInUseError, LogManager, MemoryStorage, type Storage, systemRandom, systemScheduler } from "../../../src/index.ts";
 import { IndexedDbStorage } from "../../../src/storage/indexeddb.ts";
 import { OpfsStorage } from "../../../src/storage/opfs.ts";
 
@@ -26,7 +28,18 @@ export interface PageLog {
   readonly kind: StorageKind;
   /** Why the requested storage is not in use, in words for the reader. */
   readonly problem: string | null;
+  /** The requested storage opened read-only, when another tab writes it (the broker then lives in memory). */
+  readonly stored: StoredLog | null;
 }
+
+/** A log another tab writes, open here to read: nothing in it is created, cut or changed. */
+export interface StoredLog {
+  readonly logs: LogManager;
+  readonly storage: Storage;
+}
+
+/** Who holds the stored log's writer lock, as a refused tab or a `loglab` process is told. */
+const PAGE_COMMAND = "loglab web app";
 
 /**
  * flush.messages=1: every acknowledged write is synced to storage before the
@@ -64,22 +77,23 @@ function safeLocalStorage(): globalThis.Storage | null {
   }
 }
 
-async function openStorage(kind: StorageKind): Promise<Storage> {
+async function openStorage(kind: StorageKind, readOnly = false): Promise<Storage> {
   switch (kind) {
     case "indexeddb":
-      return IndexedDbStorage.open(DATABASE_NAME);
+      return IndexedDbStorage.open(DATABASE_NAME, { readOnly });
     case "opfs":
-      return OpfsStorage.open({ directory: OPFS_DIRECTORY });
+      return OpfsStorage.open({ directory: OPFS_DIRECTORY, readOnly });
     case "memory":
       return new MemoryStorage();
   }
 }
 
-export function explainStorageFailure(kind: StorageKind, error: unknown): string {
+/** Why `kind` is not in use; `readOnly`: the other tab's log is open here to read. */
+export function explainStorageFailure(kind: StorageKind, error: unknown, readOnly = false): string {
   const name = kind === "opfs" ? "OPFS" : "IndexedDB";
   const detail = error instanceof Error ? error.message : String(error);
   if (error instanceof DataDirInUseError) {
-    return `Another tab or window of this site is writing the ${name} log (${detail}). Only one may write it at a time, so this tab's log lives in memory and is gone on reload. Close the other tab and reload to use the saved log here.`;
+    return `Another tab or window of this site is writing the ${name} log (${detail}). Only one may write it at a time, so ${readOnly ? "this tab shows the saved log read-only, and " : ""}what this tab's lessons write lives in memory and is gone on reload. Close the other tab and reload to write the saved log here.`;
   }
   if (/quota/i.test(detail) || (error as { name?: string })?.name === "QuotaExceededError") {
     return `${name} refused to store more (quota exceeded): this log now lives in memory. What was already stored is untouched; free some space or reset it.`;
@@ -88,7 +102,20 @@ export function explainStorageFailure(kind: StorageKind, error: unknown): string
 }
 
 async function openBroker(storage: Storage): Promise<Broker> {
-  return Broker.open({ storage, scheduler: systemScheduler, random: systemRandom, config: PAGE_BROKER_CONFIG });
+  return Broker.open({ storage, scheduler: systemScheduler, random: systemRandom, config: PAGE_BROKER_CONFIG, command: PAGE_COMMAND });
+}
+
+/** The stored log of `kind` opened read-only beside the tab that writes it, or null if even that fails. */
+async function openStoredReadOnly(kind: StorageKind): Promise<StoredLog | null> {
+  let storage: Storage | null = null;
+  try {
+    storage = await openStorage(kind, true);
+    return { logs: await LogManager.open({ storage, clock: systemScheduler, readOnly: true }), storage };
+  } catch (error) {
+    await storage?.close().catch(() => {});
+    console.warn(`the saved log could not be opened read-only either:`, error);
+    return null;
+  }
 }
 
 /** Opens the log on `kind` (the saved choice by default), closing the one open now. */
@@ -98,10 +125,12 @@ export async function openPageLog(kind: StorageKind = chosenStorage()): Promise<
   let opened: PageLog;
   try {
     const storage = await openStorage(kind);
-    opened = { broker: await openBroker(storage), storage, requested: kind, kind, problem: null };
+    opened = { broker: await openBroker(storage), storage, requested: kind, kind, problem: null, stored: null };
   } catch (error) {
     const storage = new MemoryStorage();
-    opened = { broker: await openBroker(storage), storage, requested: kind, kind: "memory", problem: explainStorageFailure(kind, error) };
+    const stored = error instanceof DataDirInUseError && kind !== "memory" ? await openStoredReadOnly(kind) : null;
+    const problem = explainStorageFailure(kind, error, stored !== null);
+    opened = { broker: await openBroker(storage), storage, requested: kind, kind: "memory", problem, stored };
   }
   pageLog.value = opened;
   changed();
@@ -138,6 +167,10 @@ export async function closePageLog(): Promise<void> {
     console.warn("the log did not close cleanly; it will be recovered when reopened:", error);
   }
   await open.storage.close();
+  if (open.stored !== null) {
+    await open.stored.logs.close();
+    await open.stored.storage.close();
+  }
 }
 
 /** Deletes every file of the log in use and opens it again, empty. */
@@ -146,6 +179,8 @@ export async function resetPageLog(): Promise<PageLog> {
   await open.broker.close();
   for (const name of await open.storage.list()) await open.storage.delete(name);
   await open.storage.close();
+  await open.stored?.logs.close();
+  await open.stored?.storage.close();
   pageLog.value = null;
   return openPageLog(open.requested);
 }

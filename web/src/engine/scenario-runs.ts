@@ -3,9 +3,9 @@
 // simulator's RunResult[], so a run made here and one made in a terminal
 // look the same on the page.
 
-import type { RunResult } from "../../../sim/scenarios/run-result.ts";
+import type { RunResult } from "../../../sim/index.ts";
 
-export type { RunResult } from "../../../sim/scenarios/run-result.ts";
+export type { RunResult } from "../../../sim/index.ts";
 
 export interface ScenarioRequest {
   readonly scenario: string;

@@ -6,10 +6,9 @@
 // (sendOverLossyLink); this adds request loss, the retries switch and notes.
 
 import { decodeBatches, type ProducerConfig } from "../../../src/index.ts";
-import type { Verdict } from "../../../sim/checker.ts";
-import type { HistoryEntry } from "../../../sim/history.ts";
-import { sendOverLossyLink, TOPIC, TWO_GENERALS_PRODUCER } from "../../../sim/scenarios/two-generals.ts";
-import { type TraceEvent, World } from "../../../sim/world.ts";
+import {
+  type HistoryEntry, sendOverLossyLink, type TraceEvent, TWO_GENERALS_PRODUCER, TWO_GENERALS_TOPIC as TOPIC, type Verdict, World,
+} from "../../../sim/index.ts";
 
 export interface TwoGeneralsOptions {
   readonly seed: number;

@@ -45,7 +45,7 @@ function LoopPanel({ loop }: { loop: DeliveryLoop }) {
       <p class="hint">{loop.promise}</p>
       <pre class="code" tabIndex={0} aria-label={`${loop.title} code`}>
         {loop.code.map((line, i) => (
-          <span key={i} class={`line${current !== undefined && current !== null && line.step === current.name ? (crashed ? " crashed" : " active") : ""}`}>{line.text}</span>
+          <span key={i} class={`line${current !== undefined && current !== null && line.step === current.name ? (crashed ? " crashed" : " active") : ""}`}>{line.text === "" ? " " : line.text}</span>
         ))}
       </pre>
       <p aria-live="polite" data-testid={`${loop.id}-status`}>

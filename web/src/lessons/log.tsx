@@ -1,17 +1,18 @@
 // Lesson 1, the log: produce records and watch them land at offsets; the
 // talk's document log in one click; segments and their offset index; the
 // raw bytes of a batch with every field labelled; and compaction, showing
-// what it keeps and why a tombstone lingers.
+// what it keeps and why a tombstone lingers. When another tab writes the
+// stored log, this one shows it read-only, its writing controls disabled.
 
 import { useState } from "preact/hooks";
-import { type Broker, type CompactionReport, decodeBatches, type SegmentDescription } from "../../../src/index.ts";
+import { type Broker, type CompactionReport, decodeBatches, type LogManager, type SegmentDescription } from "../../../src/index.ts";
 import { ErrorMessage } from "../components/error-message.tsx";
 import { formatBytes, showBytes } from "../components/format.ts";
 import { HexView } from "../components/hex-view.tsx";
 import { ProduceForm } from "../components/produce-form.tsx";
 import { TopicPicker } from "../components/topic-picker.tsx";
 import { useAsync } from "../components/use-async.ts";
-import { pageProducer, userTopics } from "../engine/page-clients.ts";
+import { pageProducer } from "../engine/page-clients.ts";
 import { changed, ensureTopic, logVersion, pageLog } from "../engine/page-log.ts";
 import { numberParam, route, setParams } from "../route.ts";
 
@@ -39,17 +40,27 @@ export async function writeDocumentLog(broker: Broker): Promise<void> {
 export function LogLesson() {
   const log = pageLog.value;
   if (log === null) return <p>Opening the log…</p>;
-  return <LogWorkbench broker={log.broker} />;
+  return <LogWorkbench broker={log.broker} logs={log.stored?.logs ?? log.broker.logs} />;
 }
 
-function LogWorkbench({ broker }: { broker: Broker }) {
-  const { value: ready, error } = useAsync(async () => (await ensureTalkTopic(broker), true), [broker]);
+/** The log lesson over `logs`: the broker's own, or a stored log another tab writes (read-only: its writing controls disabled). */
+function LogWorkbench({ broker, logs }: { broker: Broker; logs: LogManager }) {
+  const readOnly = logs.readOnly;
+  const { value: ready, error } = useAsync(async () => (readOnly || (await ensureTalkTopic(broker)), true), [broker, readOnly]);
   void logVersion.value;
   if (error !== undefined) return <ErrorMessage error={error} />;
   if (ready !== true) return <p>Creating the talk's topic…</p>;
-  const topics = userTopics(broker);
-  const topic = topics.includes(route.value.params.get("topic") ?? "") ? route.value.params.get("topic")! : TALK_TOPIC;
-  const partitions = broker.logs.describeTopic(topic).partitions;
+  const topics = logs.listTopics().filter((name) => !name.startsWith("__")).sort();
+  const topic = topics.includes(route.value.params.get("topic") ?? "") ? route.value.params.get("topic")! : readOnly ? topics[0] : TALK_TOPIC;
+  const reason = readOnly ? (
+    <p class="hint" id="read-only-reason" data-testid="read-only-reason">
+      Another tab of this site is writing the saved log, so this tab shows it read-only, as it was when this tab opened it
+      (reload to see newer records): producing, creating topics and compacting are disabled here. What the other lessons
+      write in this tab lives in memory.
+    </p>
+  ) : null;
+  if (topic === undefined) return <>{reason}<p>The saved log has no topics yet.</p></>;
+  const partitions = logs.describeTopic(topic).partitions;
   const partition = numberParam("partition", 0, 0, partitions - 1);
   return (
     <>
@@ -58,34 +69,37 @@ function LogWorkbench({ broker }: { broker: Broker }) {
         broker gives each the next <em>offset</em>. Records are stored in Kafka's own bytes (RecordBatch v2, checksummed with
         CRC-32C) by the same engine the command line and the simulator use, here in your browser's storage.
       </p>
-      <TopicPicker broker={broker} topic={topic} />
-      <ProduceForm broker={broker} topic={topic} partitions={partitions} />
-      <p>
-        <button type="button" onClick={async () => {
-          await writeDocumentLog(broker);
-          setParams({ topic: DOCUMENTS_TOPIC, partition: 0, batch: null });
-          changed();
-        }}>
-          Write the talk's document log
-        </button>{" "}
-        create foo, update foo, create bar, remove foo (a <em>tombstone</em>: key foo, value null), into the compacted topic{" "}
-        <code>{DOCUMENTS_TOPIC}</code>.
-      </p>
+      {reason}
+      <TopicPicker logs={logs} topic={topic} />
+      <fieldset class="plain" disabled={readOnly}>
+        <ProduceForm broker={broker} topic={topic} partitions={partitions} />
+        <p>
+          <button type="button" onClick={async () => {
+            await writeDocumentLog(broker);
+            setParams({ topic: DOCUMENTS_TOPIC, partition: 0, batch: null });
+            changed();
+          }}>
+            Write the talk's document log
+          </button>{" "}
+          create foo, update foo, create bar, remove foo (a <em>tombstone</em>: key foo, value null), into the compacted topic{" "}
+          <code>{DOCUMENTS_TOPIC}</code>.
+        </p>
+      </fieldset>
       <div role="tablist" aria-label="Partitions" class="tabs">
         {Array.from({ length: partitions }, (_, p) => (
           <button key={p} type="button" role="tab" aria-selected={p === partition} onClick={() => setParams({ partition: p, batch: null })}>
-            P{p} <small>({broker.logs.log(topic, p).logEndOffset})</small>
+            P{p} <small>({logs.log(topic, p).logEndOffset})</small>
           </button>
         ))}
       </div>
-      <PartitionView broker={broker} topic={topic} partition={partition} />
+      <PartitionView logs={logs} topic={topic} partition={partition} />
     </>
   );
 }
 
-function PartitionView({ broker, topic, partition }: { broker: Broker; topic: string; partition: number }) {
+function PartitionView({ logs, topic, partition }: { logs: LogManager; topic: string; partition: number }) {
   const version = logVersion.value;
-  const log = broker.logs.log(topic, partition);
+  const log = logs.log(topic, partition);
   const { value: batches } = useAsync(async () => {
     const out = [];
     for await (const batch of log.batches()) out.push(batch);
@@ -120,7 +134,7 @@ function PartitionView({ broker, topic, partition }: { broker: Broker; topic: st
         </details>
       )}
       <SegmentTable segments={segments} />
-      {log.config.cleanupPolicy === "delete" ? null : <CompactionPanel broker={broker} topic={topic} partition={partition} />}
+      {log.config.cleanupPolicy === "delete" ? null : <CompactionPanel logs={logs} topic={topic} partition={partition} />}
     </section>
   );
 }
@@ -162,10 +176,10 @@ function SegmentTable({ segments }: { segments: readonly SegmentDescription[] })
   );
 }
 
-function CompactionPanel({ broker, topic, partition }: { broker: Broker; topic: string; partition: number }) {
+function CompactionPanel({ logs, topic, partition }: { logs: LogManager; topic: string; partition: number }) {
   const [report, setReport] = useState<CompactionReport | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const log = broker.logs.log(topic, partition);
+  const log = logs.log(topic, partition);
   const compact = async () => {
     setError(null);
     try {
@@ -185,32 +199,32 @@ function CompactionPanel({ broker, topic, partition }: { broker: Broker; topic: 
         A tombstone (value null) stays for <code>delete.retention.ms</code> ({log.config.deleteRetentionMs / 1000} s here) after the
         first compaction that sees it, so a reader that is behind still learns the key was removed; the next compaction after that drops it.
       </p>
-      <button type="button" onClick={compact}>Compact now</button>
+      <button type="button" onClick={compact} disabled={logs.readOnly} aria-describedby={logs.readOnly ? "read-only-reason" : undefined}>Compact now</button>
       {report === null ? null : (
         <p aria-live="polite" data-testid="compaction-report">
           Cleaned {report.cleanedSegments} segment(s): {report.recordsBefore} records before, {report.recordsAfter} after
           {report.tombstonesRemoved > 0 ? `, ${report.tombstonesRemoved} tombstone(s) past their delete horizon removed` : ""}.
         </p>
       )}
-      <TombstoneHorizons broker={broker} topic={topic} partition={partition} />
+      <TombstoneHorizons logs={logs} topic={topic} partition={partition} />
       <ErrorMessage error={error} />
     </section>
   );
 }
 
 /** The tombstones compaction has seen, and when each may go: its batch's delete horizon (attributes bit 6, baseTimestamp). */
-function TombstoneHorizons({ broker, topic, partition }: { broker: Broker; topic: string; partition: number }) {
+function TombstoneHorizons({ logs, topic, partition }: { logs: LogManager; topic: string; partition: number }) {
   const version = logVersion.value;
   const { value: tombstones } = useAsync(async () => {
     const found: { key: string; offset: number; horizonMs: number }[] = [];
-    for await (const { header, bytes } of broker.logs.log(topic, partition).batches()) {
+    for await (const { header, bytes } of logs.log(topic, partition).batches()) {
       if (!header.hasDeleteHorizon) continue;
       for (const record of decodeBatches(bytes)[0]!.records) {
         if (record.value === null) found.push({ key: showBytes(record.key), offset: record.offset, horizonMs: header.baseTimestamp });
       }
     }
     return found;
-  }, [broker, topic, partition, version]);
+  }, [logs, topic, partition, version]);
   if (tombstones === undefined || tombstones.length === 0) return null;
   return (
     <ul class="why" data-testid="tombstones">

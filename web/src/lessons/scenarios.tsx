@@ -4,8 +4,7 @@
 // `loglab sim NAME --trace FILE` wrote and read it the same way.
 
 import { useEffect, useState } from "preact/hooks";
-import { SCENARIOS } from "../../../sim/scenarios/index.ts";
-import { timeline } from "../../../sim/timeline.ts";
+import { SCENARIOS, timeline } from "../../../sim/index.ts";
 import { ErrorMessage } from "../components/error-message.tsx";
 import { parseTraceFile, type RunResult, type ScenarioMessage, type ScenarioRequest } from "../engine/scenario-runs.ts";
 import { booleanParam, numberParam, route, setParams } from "../route.ts";

@@ -15,7 +15,7 @@ const scope = self as unknown as WorkerScope;
 // await): a request arriving while the module still evaluates would be lost.
 scope.addEventListener("message", (event) => {
   const startedMs = performance.now();
-  import("../../../sim/scenarios/index.ts")
+  import("../../../sim/index.ts")
     .then(({ SCENARIOS }) => {
       const scenario = SCENARIOS[event.data.scenario];
       if (scenario === undefined) throw new Error(`unknown scenario "${event.data.scenario}"`);

@@ -4,15 +4,11 @@
 // transport: after it nothing the dead process sends arrives, and no answer
 // reaches it.
 
-import { Broker } from "../broker/broker.ts";
-import { Consumer } from "../client/consumer.ts";
-import type { ConsumerConfig } from "../client/consumer-config.ts";
-import { BROKER_REQUESTS, type BrokerTransport, InProcessTransport } from "../client/transport.ts";
-import { encodeBatch } from "../format/index.ts";
-import { ManualScheduler, SeededRandom } from "../runtime/index.ts";
-import { MemoryStorage } from "../storage/index.ts";
-import { Producer } from "../client/producer.ts";
-import { consumeStart, EXACTLY_ONCE_CONSUMER_CONFIG, exactlyOnceLoop, type Process, type Step, TALK_TOPIC } from "./talk.ts";
+import {
+  Broker, type BrokerTransport, Consumer, type ConsumerConfig, encodeBatch, InProcessTransport, ManualScheduler, mapTransport,
+  MemoryStorage, Producer, SeededRandom, sleep,
+} from "../src/index.ts";
+import { consumeStart, EXACTLY_ONCE_CONSUMER_CONFIG, exactlyOnceLoop, type Process, type Step, TALK_TOPIC } from "../src/examples/index.ts";
 
 export type ConsumerLoop = (consumer: Consumer, process: Process, step: Step, polls: number) => Promise<void>;
 
@@ -45,16 +41,11 @@ export class Crash extends Error {
 export function crashable(inner: BrokerTransport): BrokerTransport & { crash(): void } {
   let dead = false;
   const never = new Promise<never>(() => {});
-  const wrapped = {} as Record<string, unknown>;
-  for (const name of BROKER_REQUESTS) {
-    wrapped[name] = (...args: unknown[]) => {
-      if (dead) return never;
-      const call = (inner as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!.apply(inner, args);
-      return call.then((answer) => (dead ? never : answer));
-    };
-  }
-  wrapped.crash = () => { dead = true; };
-  return wrapped as unknown as BrokerTransport & { crash(): void };
+  const severed = mapTransport(inner, (_name, call) => (...args) => {
+    if (dead) return never;
+    return call(...args).then((answer) => (dead ? never : answer));
+  });
+  return Object.assign(severed, { crash: () => { dead = true; } });
 }
 
 /** Runs `loop` with a crash after step `crashAt` (null: no crash) and a restart. */
@@ -70,7 +61,7 @@ export async function crashLab(loop: ConsumerLoop, config: ConsumerConfig, crash
   const processed = new Array<number>(records).fill(0);
   const steps: { name: string; offset: number | null }[] = [];
   const process: Process = async (record) => {
-    await new Promise<void>((resolve) => scheduler.setTimer(processMs, resolve));
+    await sleep(scheduler, processMs);
     processed[record.offset]!++;
   };
   const transport = crashable(new InProcessTransport(broker));

@@ -4,7 +4,7 @@
 // each record ended up processed.
 
 import { crashLab, type ConsumerLoop, type CrashLabResult, exactlyOnceLab } from "./crash-lab.ts";
-import { atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, MANUAL_STORE_CONFIG } from "./talk.ts";
+import { atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, MANUAL_STORE_CONFIG } from "../src/examples/index.ts";
 
 const loops: [string, ConsumerLoop, typeof BASIC_CONSUMER_CONFIG][] = [
   ["basic consumer (auto-commit every 100 ms)", basicConsumerLoop, BASIC_CONSUMER_CONFIG],

@@ -3,7 +3,10 @@
 // transports and the simulator call these methods, and time comes from the
 // injected Clock. Idempotence is checked per partition, one append at a time.
 
-import { decodeBatches, encodeBatch, InvalidRecordError, LoglabError, validateBatches } from "../format/index.ts";
+import {
+  CONTROL_TYPE_ABORT, CONTROL_TYPE_COMMIT, controlRecordKey, controlRecordType, controlRecordValue, decodeBatches, encodeBatch,
+  InvalidRecordError, LoglabError, validateBatches,
+} from "../format/index.ts";
 import {
   InvalidConfigError, LOG_CONFIG_KEYS, LogManager, type PartitionLog, UnknownTopicOrPartitionError,
 } from "../log/index.ts";
@@ -16,7 +19,7 @@ import {
 } from "./group-coordinator.ts";
 import { OffsetStore } from "./offset-store.ts";
 import { ProducerIdManager } from "./producer-ids.ts";
-import { CONTROL_ABORT, CONTROL_COMMIT, PartitionTransactions } from "./partition-transactions.ts";
+import { PartitionTransactions } from "./partition-transactions.ts";
 import { lastSequenceOf, ProducerStateManager } from "./producer-state.ts";
 import { skipDamage } from "./replay-damage.ts";
 import { TransactionCoordinator, type TransactionOffsets } from "./transaction-coordinator.ts";
@@ -154,7 +157,7 @@ export class Broker {
     for await (const { header, bytes } of log.batches(undefined, skipDamage(log, "replaying producer state", (text) => void this.#warnings.push(text)))) {
       if (header.producerId < 0) continue;
       if (header.isControl) {
-        transactions.marker(header.producerId, header.baseOffset, controlType(bytes) === CONTROL_COMMIT);
+        transactions.marker(header.producerId, header.baseOffset, controlType(bytes) === CONTROL_TYPE_COMMIT);
         continue;
       }
       if (header.isTransactional) transactions.transactionalBatch(header.producerId, header.baseOffset);
@@ -190,7 +193,7 @@ export class Broker {
         producerId,
         producerEpoch,
         baseTimestamp: this.scheduler.nowMs(),
-        records: [{ key: controlKey(commit ? CONTROL_COMMIT : CONTROL_ABORT), value: CONTROL_VALUE }],
+        records: [{ key: controlRecordKey(commit ? CONTROL_TYPE_COMMIT : CONTROL_TYPE_ABORT), value: controlRecordValue() }],
       });
       const info = await log.append(marker);
       this.#partitionTransactions(log.topicPartition).marker(producerId, info.firstOffset, commit);
@@ -476,15 +479,7 @@ export class Broker {
   }
 }
 
-/** Control records carry version 0 and their type in the key, and version 0 plus the coordinator epoch in the value. */
-function controlKey(type: number): Uint8Array {
-  return Uint8Array.of(0, 0, 0, type);
-}
-const CONTROL_VALUE = Uint8Array.of(0, 0, 0, 0, 0, 0);
-
 /** The type (ABORT or COMMIT) of a control batch's marker record. */
 function controlType(batch: Uint8Array): number {
-  const key = decodeBatches(batch)[0]!.records[0]!.key;
-  if (key === null || key.length < 4) throw new InvalidRecordError("a control record needs a 4-byte key (version, type)");
-  return new DataView(key.buffer, key.byteOffset, key.byteLength).getInt16(2);
+  return controlRecordType(decodeBatches(batch)[0]!.records[0]!.key);
 }

@@ -12,10 +12,6 @@ export interface AbortedTransaction {
   readonly lastOffset: number;
 }
 
-/** Control record types (the record key's second int16). */
-export const CONTROL_ABORT = 0;
-export const CONTROL_COMMIT = 1;
-
 export class PartitionTransactions {
   /** producerId → first offset of its open transaction in this partition. */
   readonly #open = new Map<number, number>();

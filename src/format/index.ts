@@ -9,6 +9,9 @@ export { checkRecordInput, encodeBatch, FORMAT_BATCH_BYTES_MAX, type EncodeOptio
 export { decodeBatches, readBatchHeader, validateBatches, type ValidationReport } from "./decode.ts";
 export { offsetIndexLookup, timeIndexLookup } from "./index-search.ts";
 export { type AppendStamp, stampAppend } from "./stamp-append.ts";
+export {
+  CONTROL_TYPE_ABORT, CONTROL_TYPE_COMMIT, controlRecordKey, controlRecordType, controlRecordValue, type ControlType,
+} from "./control-records.ts";
 export { OffsetIndex, RESIDENT_INDEX_PLAIN_BYTES_MAX, TimeIndex } from "./resident-index.ts";
 export {
   CorruptRecordError, type CorruptionReason, InvalidRecordError, LoglabError, RecordTooLargeError,

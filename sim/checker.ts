@@ -32,6 +32,7 @@ export interface Verdict extends CheckerVerdict<LogAnomaly> {
   readonly explanation: readonly string[];
 }
 
+/** Checks a history against the log it produced: no acknowledged write lost, nothing twice or unsent, one process's acknowledged writes in order. */
 export function checkLog(history: readonly HistoryEntry[], log: readonly string[]): Verdict {
   const counts = new Map<string, number>();
   const firstPosition = new Map<string, number>();

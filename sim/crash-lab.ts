@@ -10,8 +10,10 @@ import {
 } from "../src/index.ts";
 import { consumeStart, EXACTLY_ONCE_CONSUMER_CONFIG, exactlyOnceLoop, type Process, type Step, TALK_TOPIC } from "../src/examples/index.ts";
 
+/** One of the talk's consumer loops, as the crash lab runs it: `polls` rounds of poll, process, store, with a `step` after each. */
 export type ConsumerLoop = (consumer: Consumer, process: Process, step: Step, polls: number) => Promise<void>;
 
+/** How many records the crash lab writes, how long each takes to process, how often the loop polls, and the seed. */
 export interface CrashLabOptions {
   readonly records?: number;
   /** Virtual milliseconds each record takes to process. */
@@ -20,6 +22,7 @@ export interface CrashLabOptions {
   readonly seed?: number;
 }
 
+/** What a crash-lab run found: how often each record was processed, and the steps the first consumer took. */
 export interface CrashLabResult {
   /** How often each offset was processed, across the crash and the restart. */
   readonly processed: number[];

@@ -3,6 +3,7 @@
 // outcome is unknown: the request or its answer may have been lost). An
 // operation whose process died before it completed has no completion.
 
+/** How an operation ended: ok (it happened), fail (it certainly did not), info (unknown). */
 export type Outcome = "ok" | "fail" | "info";
 
 /**
@@ -13,15 +14,25 @@ export type Outcome = "ok" | "fail" | "info";
  */
 export type Operation = "send" | "process" | "commit" | "abort" | "assign";
 
+/**
+ * What a simulated run adds to the scenarios' operations: "read", a value a
+ * read_committed reader found in the log at the end (its detail the
+ * topic-partition@offset); "crash", a process dying at a step (the value);
+ * and any kind a user's program records itself, such as "processed".
+ */
+export type EntryKind = Operation | "read" | "crash" | (string & {});
+
+/** One line of a history: an invocation or a completion of an operation by a process, at a virtual time. */
 export interface HistoryEntry {
   readonly process: string;
   readonly type: "invoke" | Outcome;
-  readonly op: Operation;
+  readonly op: EntryKind;
   readonly value: string;
   readonly atMs: number;
   readonly detail?: string;
 }
 
+/** A run's history, appended to as operations are invoked and complete. */
 export class History {
   readonly entries: HistoryEntry[] = [];
 
@@ -36,7 +47,12 @@ export class History {
     this.complete(process, op, value, "ok", detail);
   }
 
-  complete(process: string, op: Operation, value: string, outcome: Outcome, detail?: string): void {
+  /** An entry a program records itself: it happened (ok), with no invocation before it. */
+  note(process: string, op: EntryKind, value: string, detail?: string): void {
+    this.complete(process, op, value, "ok", detail);
+  }
+
+  complete(process: string, op: EntryKind, value: string, outcome: Outcome, detail?: string): void {
     this.entries.push({ process, type: outcome, op, value, atMs: this.now(), ...(detail === undefined ? {} : { detail }) });
   }
 }

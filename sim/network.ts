@@ -15,6 +15,7 @@ export interface PartitionWindow {
   readonly endMs: number;
 }
 
+/** The faults of one client's link to the broker; every key is optional. */
 export interface LinkFaults {
   /** Probability that a request is lost on the way to the broker. */
   readonly loseRequest?: number;

@@ -23,6 +23,7 @@ export interface ConsumerCrashSchedule {
   readonly restartAfterMs?: number;
 }
 
+/** A schedule file: the faults of a run, overriding a scenario's defaults. */
 export interface Schedule {
   /** Faults of each client's link, by client name (e.g. "producer", "consumer-1"). */
   readonly links?: Readonly<Record<string, LinkFaults>>;
@@ -31,6 +32,7 @@ export interface Schedule {
   readonly consumer?: ConsumerCrashSchedule;
 }
 
+/** A top-level key of a schedule. */
 export type ScheduleSection = keyof Schedule;
 
 /** A schedule file that is not JSON or breaks the schema; the message names the key and lists the valid ones. */

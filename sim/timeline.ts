@@ -8,6 +8,7 @@ import type { TraceEvent } from "./world.ts";
 /** Event kinds that are the ordinary traffic of a run. */
 const ROUTINE = new Set(["send", "receive"]);
 
+/** What a timeline lists: the events that shape the outcome (faults), or every event (all). */
 export type TimelineDetail = "faults" | "all";
 
 function formatEvent(event: TraceEvent): string {

@@ -16,6 +16,7 @@ export interface TraceEvent {
 /** Virtual time starts here (a fixed date, so timestamps in records are reproducible too). */
 export const SIMULATION_EPOCH_MS = 1_700_000_000_000;
 
+/** A simulated world: a seeded random source, a virtual clock with its event queue, and the trace of what happened. */
 export class World {
   readonly scheduler: ManualScheduler;
   readonly random: SeededRandom;

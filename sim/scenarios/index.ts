@@ -13,6 +13,7 @@ import { twoGenerals } from "./two-generals.ts";
 
 export type { RunResult } from "./run-result.ts";
 
+/** A built-in scenario: what it teaches, what of a schedule it reads, and how to run it. */
 export interface Scenario {
   readonly teaches: string;
   /** The parts of a schedule this scenario reads; it ignores the others. */
@@ -22,6 +23,7 @@ export interface Scenario {
   run(seed: number, schedule?: Schedule): Promise<RunResult[]>;
 }
 
+/** The built-in scenarios, by the name `loglab sim NAME` takes. */
 export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "two-generals": {
     teaches: "lost acknowledgements plus retries duplicate records without idempotence, and never with it",

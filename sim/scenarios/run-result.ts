@@ -3,6 +3,7 @@
 import type { HistoryEntry } from "../history.ts";
 import type { TraceEvent } from "../world.ts";
 
+/** What one configuration of a scenario found: its verdict, notes, trace and history. */
 export interface RunResult {
   readonly label: string;
   /** Whether this configuration promises that `violations` stays empty. */

@@ -21,6 +21,7 @@ export interface TwoGeneralsRun {
   readonly history: History;
 }
 
+/** The topic the two-generals producer writes its payments to. */
 export const TOPIC = "payments";
 
 /** The values a read of the whole log returns, in offset order. */
@@ -50,6 +51,7 @@ export interface LossyLinkSetup {
   readonly observe?: (broker: Broker, link: BrokerTransport) => BrokerTransport;
 }
 
+/** The producer settings the scenario runs with: acks=all, no linger, short timeouts so retries come quickly. */
 export const TWO_GENERALS_PRODUCER: ProducerConfig = {
   acks: "all", "linger.ms": 0, "request.timeout.ms": 100, "retry.backoff.ms": 10, "delivery.timeout.ms": 10_000,
 };
@@ -69,6 +71,7 @@ export async function sendOverLossyLink(setup: LossyLinkSetup): Promise<{ histor
   return { history, values, verdict: checkLog(history.entries, values) };
 }
 
+/** One two-generals run: `messages` payments over a link that loses answers, with or without idempotence. */
 export async function runTwoGenerals(
   seed: number, idempotent: boolean, messages = 20, loseAnswer = 0.3, schedule: Schedule = {},
 ): Promise<TwoGeneralsRun> {

@@ -21,8 +21,8 @@ const denoEnv = { ...process.env, DENO_DIR: join(root, ".cache", "deno"), DENO_N
 /** Packing, installing, bundling and a browser: slow on a shared machine, never a hang. */
 const STEP_TIMEOUT_MS = 240_000;
 
-/** What the README promises a user can import. The simulator is not offered as a library, so it is not here. */
-const ENTRY_POINTS = [".", "./storage/node-fs", "./storage/deno-fs", "./storage/indexeddb", "./storage/opfs"];
+/** What the README promises a user can import: the log, its storage adapters, and the simulator as a library. */
+const ENTRY_POINTS = [".", "./storage/node-fs", "./storage/deno-fs", "./storage/indexeddb", "./storage/opfs", "./sim"];
 /** The records every environment appends, and reads back after closing and reopening its log. */
 const RECORDS = [[0, "a", "one"], [1, "b", "two"]];
 
@@ -114,12 +114,34 @@ import { OpfsStorage } from "loglab/storage/opfs";`,
     expect(output).toEqual({ records: RECORDS, adapters: ["function", "function", "function"] });
     expect(existsSync(join(data, "documents-0", "00000000000000000000.log"))).toBe(true);
 
+    // The simulator from the installed package: a program that writes, crashed at its second step and restarted, judged by a check.
+    writeFileSync(join(app, "sim.mjs"), `import { noLostWrites, simulate } from "loglab/sim";
+const result = await simulate({
+  seed: 4, topics: [{ name: "t", partitions: 1 }], runForMs: 1000,
+  processes: {
+    writer: async ({ producer, step, incarnation }) => {
+      const p = producer({ "linger.ms": 0 });
+      await p.send({ topic: "t", messages: [{ value: "v" + incarnation }] });
+      await step("sent");
+      await step("sent");
+      await p.close();
+    },
+  },
+  faults: { crashes: [{ process: "writer", step: "sent", occurrence: 2 }], restartAfterMs: [10, 10] },
+  checks: { noLostWrites },
+});
+console.log(JSON.stringify({ valid: result.verdict.valid, read: result.history.filter((e) => e.op === "read").map((e) => e.value) }));
+`);
+    expect(JSON.parse(run(process.execPath, ["sim.mjs"], app).stdout)).toEqual({ valid: true, read: ["v1", "v2"] });
+
     // A TypeScript user resolves every entry point's declarations (an untyped import fails under strict).
     writeFileSync(join(app, "typed.ts"), `import { LogManager, type Storage } from "loglab";
 import { NodeFsStorage } from "loglab/storage/node-fs";
 import { DenoFsStorage } from "loglab/storage/deno-fs";
 import { IndexedDbStorage } from "loglab/storage/indexeddb";
 import { OpfsStorage } from "loglab/storage/opfs";
+import { atLeastOnce, simulate, type SimulationResult } from "loglab/sim";
+export const simulated: Promise<SimulationResult> = simulate({ seed: 1, topics: [], processes: { idle: async () => {} }, runForMs: 10, checks: { done: atLeastOnce([]) } });
 export const storages: Storage[] = [new NodeFsStorage("data"), new DenoFsStorage("data")];
 export const later: Promise<Storage>[] = [IndexedDbStorage.open("loglab"), OpfsStorage.open()];
 export const opened: Promise<LogManager> = LogManager.open({ storage: storages[0]!, clock: { nowMs: () => 0 } });
@@ -189,5 +211,8 @@ window.addEventListener("error", (event) => { document.body.dataset.result = JSO
     const result = run(deno, ["publish", "--dry-run", "--allow-dirty"], root, denoEnv);
     expect(`${result.stdout}${result.stderr}`).toMatch(/Dry run complete/);
     expect(`${result.stdout}${result.stderr}`).toMatch(/src\/format\/core-wasm\.generated\.ts/);
+    // loglab/sim: the simulator's face and what it imports, the talk's examples among them.
+    expect(`${result.stdout}${result.stderr}`).toMatch(/sim\/simulate\.ts/);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/src\/examples\/talk\.ts/);
   }, STEP_TIMEOUT_MS);
 });

@@ -21,7 +21,7 @@ const LAYERS: readonly { readonly folder: string; readonly planned?: true }[] = 
   { folder: "src/broker" },
   { folder: "src/cluster", planned: true },
   { folder: "src/client" },
-  { folder: "src/wire", planned: true },
+  { folder: "src/wire" },
   { folder: "src" },
   { folder: "src/examples" },
   { folder: "src/cli" },
@@ -157,7 +157,9 @@ describe("layering", () => {
   });
 
   it("no import() hides its target from this check", () => {
-    const computed = files.filter((file) => /\bimport\(\s*[^"'\s)]/.test(readFileSync(join(root, file), "utf8")));
+    // The one exception: `loglab sim --program FILE` loads a user's module, a file URL made from the path given, outside the tree.
+    const userModule = /\bimport\(pathToFileURL\(resolve\(file\)\)\.href\)/g;
+    const computed = files.filter((file) => /\bimport\(\s*[^"'\s)]/.test(readFileSync(join(root, file), "utf8").replace(file === "sim/command.ts" ? userModule : /(?!)/, "")));
     expect(computed).toEqual([]);
   });
 });

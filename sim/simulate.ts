@@ -1,0 +1,475 @@
+// The simulator as a library: a user's own programs, written against the
+// same Producer and Consumer they run for real, run in a seeded world over
+// simulated links, crash at the steps they name when the faults say so, are
+// restarted as new incarnations of the same program, and leave a history
+// that pure checks judge. Same seed and options, same trace and history.
+
+import {
+  Broker, type BrokerTransport, Consumer, type ConsumerConfig, DeliveryTimeoutError,
+  InProcessTransport, LoglabError, MemoryStorage, Producer, type ProducerConfig, type ProducerRecord, type RebalanceListener,
+  type RecordMetadata, RequestTimedOutError, sleep, type TopicDescription, type TopicPartition, type Transaction,
+} from "../src/index.ts";
+import { History, type HistoryEntry } from "./history.ts";
+import { type LinkFaults, simulatedLink } from "./network.ts";
+import { SimulatedProcess } from "./process.ts";
+import { parseSchedule, ScheduleError } from "./schedule.ts";
+import { timeline as timelineLines, type TimelineDetail } from "./timeline.ts";
+import type { Anomaly, CheckerVerdict } from "./verdict.ts";
+import { type TraceEvent, World } from "./world.ts";
+
+/** A topic the run starts with. */
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** Topic-level configuration, as `loglab topics create --config` takes it. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+/** A record in a topic before any process starts: the input a processing check counts. */
+export interface InputRecord {
+  readonly topic: string;
+  readonly value: string;
+  readonly key?: string;
+  /** Its partition; by default the inputs of a topic go round its partitions in order. */
+  readonly partition?: number;
+}
+
+/**
+ * Where a process dies. With `step` and `occurrence`, the `occurrence`-th
+ * time (counting from 1, over all its incarnations) the process reaches
+ * `step(name)`; with `step` and `probability`, each time it reaches that
+ * step (any step when `step` is absent) with that probability, drawn from
+ * the seed; with `atMs`, at that virtual time since the run began.
+ */
+export type CrashPoint =
+  | { readonly process: string; readonly step: string; readonly occurrence: number }
+  | { readonly process: string; readonly step?: string; readonly probability: number }
+  | { readonly process: string; readonly atMs: number };
+
+/** The faults of a run: the schedule vocabulary's link faults, by process name, plus crash points. */
+export interface SimulationFaults {
+  /** Faults of each process's link to the broker, by program name (every incarnation of it). */
+  readonly links?: Readonly<Record<string, LinkFaults>>;
+  readonly crashes?: readonly CrashPoint[];
+  /** Bounds of the virtual ms from a crash to the new incarnation starting, drawn from the seed (default [100, 3000]). */
+  readonly restartAfterMs?: readonly [number, number];
+}
+
+/** The broker's side of the world. */
+export interface SimulatedBrokerOptions {
+  /** Broker and default log configuration, as `loglab serve --config` takes it. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+/** The admin API a program gets: topics, on the run's broker. */
+export interface SimulatedAdmin {
+  createTopic(name: string, partitions?: number, config?: Readonly<Record<string, string>>): Promise<TopicDescription>;
+  listTopics(): Promise<string[]>;
+}
+
+/** What a program is handed each time it starts. */
+export interface ProcessContext {
+  /** The program's name in `processes`. */
+  readonly name: string;
+  /** 1 for the first run of the program, 2 after its first crash, and so on. */
+  readonly incarnation: number;
+  /** Creates a Producer, the real one, over this process's simulated link; its sends go into the history. */
+  producer(config?: ProducerConfig): Producer;
+  /** Creates a Consumer, the real one, over this process's simulated link; its assignments go into the history. */
+  consumer(config?: ConsumerConfig): Consumer;
+  readonly admin: SimulatedAdmin;
+  /** Adds an entry of the program's own to the history, e.g. `record("processed", value)`. */
+  record(kind: string, value: string, detail?: string): void;
+  /** A point where the simulator may crash the process: it then never returns, as a dead process never goes on. */
+  step(name: string): Promise<void>;
+  /** Waits `ms` of virtual time (a program must not use real timers: the run would not replay). */
+  sleep(ms: number): Promise<void>;
+  /** Aborted when the run's time is up: a loop stops when it sees it. */
+  readonly signal: AbortSignal;
+}
+
+/** A user's program: runs until it returns, or until it crashes. */
+export type Program = (context: ProcessContext) => Promise<void>;
+
+/** A check: a pure function of the history. */
+export type Check = (history: readonly HistoryEntry[]) => CheckerVerdict<Anomaly>;
+
+/** A run to replay, as JSON: the seed and the faults (what a fault search hands back). */
+export interface Replay {
+  readonly seed: number;
+  readonly faults: SimulationFaults;
+}
+
+/** What simulate() runs: the world (seed, broker, topics, inputs), its faults, the programs, for how long, and the checks. */
+export interface SimulateOptions {
+  /** Every random choice of the run derives from it (an integer from 0 to 2^32 - 1); required unless `replay` gives it. */
+  readonly seed?: number;
+  /** A seed and faults to run again: they take the place of `seed` and `faults`. */
+  readonly replay?: Replay;
+  readonly broker?: SimulatedBrokerOptions;
+  readonly topics: readonly TopicSpec[];
+  readonly inputs?: readonly InputRecord[];
+  readonly faults?: SimulationFaults;
+  readonly processes: Readonly<Record<string, Program>>;
+  /** Virtual ms until `signal` aborts; the programs then have as long again to return. */
+  readonly runForMs: number;
+  /** The checks that judge the history, by the name the verdict gives them. */
+  readonly checks?: Readonly<Record<string, Check>>;
+}
+
+/** A check's verdict in the overall one: its anomalies carry the check's name. */
+export interface NamedAnomaly extends Anomaly {
+  readonly check: string;
+}
+
+/** What a simulated run found: the verdicts, and the history and trace they judged. */
+export interface SimulationResult {
+  /** False when any check found an anomaly; true when every check held or had nothing to say and one held; "unknown" otherwise. */
+  readonly verdict: CheckerVerdict<NamedAnomaly>;
+  readonly checks: Readonly<Record<string, CheckerVerdict<Anomaly>>>;
+  readonly history: readonly HistoryEntry[];
+  readonly trace: readonly TraceEvent[];
+  /** The seed and faults the run had: `simulate({ ...options, replay })` runs it again. */
+  readonly replay: Replay;
+  /** How often each process reached each step, over its incarnations: the crash points a schedule can name. */
+  readonly stepsReached: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** The timeline `loglab sim` prints: the non-routine events (or all), one a line. */
+  timeline(detail?: TimelineDetail, linesMax?: number): string;
+  /** The trace, one JSON event a line: what two runs of one seed share byte for byte. */
+  traceText(): string;
+}
+
+/** A malformed option: the message names it. */
+export class SimulateOptionsError extends Error {
+  constructor(problem: string) {
+    super(problem);
+    this.name = "SimulateOptionsError";
+  }
+}
+
+const RESTART_AFTER_MS_DEFAULT: readonly [number, number] = [100, 3000];
+/** Link delays of the simulated network unless the faults say otherwise. */
+const LINK_DEFAULTS: LinkFaults = { delayMs: [1, 10] };
+
+const text = (bytes: Uint8Array | string | null | undefined): string =>
+  bytes === null || bytes === undefined ? "null" : typeof bytes === "string" ? bytes : new TextDecoder().decode(bytes);
+
+/** What a record is called in the history when a program names it by where it is: topic-partition@offset. */
+export const recordAddress = (record: { readonly topic: string; readonly partition: number; readonly offset: number }): string =>
+  `${record.topic}-${record.partition}@${record.offset}`;
+
+function validate(options: SimulateOptions & Replay): void {
+  const { seed, topics, processes, runForMs, faults } = options;
+  if (typeof faults !== "object" || faults === null) throw new SimulateOptionsError(`faults must be an object, got ${JSON.stringify(faults)}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw new SimulateOptionsError(`seed must be an integer from 0 to ${2 ** 32 - 1}, got ${seed}`);
+  if (!Number.isInteger(runForMs) || runForMs <= 0) throw new SimulateOptionsError(`runForMs must be a positive integer, got ${runForMs}`);
+  if (!Array.isArray(topics)) throw new SimulateOptionsError("topics must be a list of { name, partitions }");
+  for (const topic of topics) {
+    if (typeof topic?.name !== "string" || !Number.isInteger(topic.partitions) || topic.partitions < 1) {
+      throw new SimulateOptionsError(`each topic needs a name and partitions >= 1, got ${JSON.stringify(topic)}`);
+    }
+  }
+  if (typeof processes !== "object" || processes === null || Object.keys(processes).length === 0) throw new SimulateOptionsError("processes must name at least one program");
+  for (const [name, program] of Object.entries(processes)) {
+    if (typeof program !== "function") throw new SimulateOptionsError(`processes.${name} must be an async function, got ${typeof program}`);
+  }
+  for (const input of options.inputs ?? []) {
+    const topic = topics.find((t) => t.name === input.topic);
+    if (topic === undefined) throw new SimulateOptionsError(`input ${JSON.stringify(input.value)} names topic ${JSON.stringify(input.topic)}, which topics do not create`);
+    if (input.partition !== undefined && !(Number.isInteger(input.partition) && input.partition >= 0 && input.partition < topic.partitions)) {
+      throw new SimulateOptionsError(`input ${JSON.stringify(input.value)}: ${input.topic} has no partition ${input.partition}`);
+    }
+  }
+  for (const name of Object.keys(faults.links ?? {})) {
+    if (!Object.hasOwn(processes, name)) throw new SimulateOptionsError(`faults.links.${name}: no such process (processes: ${Object.keys(processes).join(", ")})`);
+  }
+  for (const key of Object.keys(faults)) {
+    if (!["links", "crashes", "restartAfterMs"].includes(key)) throw new SimulateOptionsError(`faults.${key}: unknown key (valid keys: links, crashes, restartAfterMs)`);
+  }
+  if (faults.links !== undefined) {
+    // The schedule vocabulary's links, checked as strictly as a schedule file's.
+    try {
+      parseSchedule(JSON.stringify({ links: faults.links }));
+    } catch (error) {
+      if (!(error instanceof ScheduleError)) throw error;
+      throw new SimulateOptionsError(`faults.${error.message.split("\n")[0]!.replace(/^schedule\./, "")}`);
+    }
+  }
+  for (const crash of faults.crashes ?? []) {
+    if (!Object.hasOwn(processes, crash.process)) throw new SimulateOptionsError(`faults.crashes: no process ${JSON.stringify(crash.process)} (processes: ${Object.keys(processes).join(", ")})`);
+    const shape = Object.keys(crash).sort().join(",");
+    const wellFormed = (shape === "occurrence,process,step" && typeof (crash as { step: unknown }).step === "string" && Number.isInteger((crash as { occurrence: unknown }).occurrence) && (crash as { occurrence: number }).occurrence >= 1)
+      || ((shape === "probability,process" || shape === "probability,process,step") && typeof (crash as { probability: unknown }).probability === "number" && (crash as { probability: number }).probability >= 0 && (crash as { probability: number }).probability <= 1)
+      || (shape === "atMs,process" && Number.isInteger((crash as { atMs: unknown }).atMs) && (crash as { atMs: number }).atMs >= 0);
+    if (!wellFormed) {
+      throw new SimulateOptionsError(`faults.crashes: ${JSON.stringify(crash)} is not { process, step, occurrence >= 1 }, { process, step?, probability 0..1 } or { process, atMs >= 0 }`);
+    }
+  }
+  const restart = faults.restartAfterMs;
+  if (restart !== undefined && !(restart.length === 2 && Number.isInteger(restart[0]) && Number.isInteger(restart[1]) && restart[0] >= 0 && restart[0] <= restart[1])) {
+    throw new SimulateOptionsError(`faults.restartAfterMs must be [min, max] integer ms with 0 <= min <= max, got ${JSON.stringify(restart)}`);
+  }
+}
+
+/** The overall verdict: every check's anomalies and lines, named by the check. */
+function combine(checks: Readonly<Record<string, CheckerVerdict<Anomaly>>>): CheckerVerdict<NamedAnomaly> {
+  const verdicts = Object.entries(checks);
+  const anomalies = verdicts.flatMap(([check, v]) => v.anomalies.map((anomaly) => ({ ...anomaly, check })));
+  const explanation = verdicts.flatMap(([check, v]) => v.explanation.map((line) => `${check}: ${line}`));
+  const valid = verdicts.some(([, v]) => v.valid === false) ? false : verdicts.some(([, v]) => v.valid === true) ? true : "unknown";
+  return { valid, anomalies, explanation };
+}
+
+/**
+ * Runs `options.processes` in a simulated world under `options.faults`, and
+ * judges the history with `options.checks`. Deterministic: the same seed and
+ * options give the same history and trace, byte for byte.
+ */
+export async function simulate(given: SimulateOptions): Promise<SimulationResult> {
+  const seed = given.replay?.seed ?? given.seed;
+  if (seed === undefined) throw new SimulateOptionsError("a seed is required (seed, or replay.seed)");
+  const options = { ...given, seed, faults: given.replay?.faults ?? given.faults ?? {} };
+  validate(options);
+  const world = new World(options.seed);
+  const broker = await Broker.open({
+    storage: new MemoryStorage(), scheduler: world.scheduler, random: world.random,
+    config: { "group.initial.rebalance.delay.ms": "0", ...options.broker?.config },
+  });
+  for (const topic of options.topics) await broker.logs.createTopic(topic.name, topic.partitions, topic.config ?? {});
+  const history = new History(() => world.nowMs);
+  await writeInputs(world, broker, history, options);
+  const { faults } = options;
+  const crashes = faults.crashes ?? [];
+  const [restartMin, restartMax] = faults.restartAfterMs ?? RESTART_AFTER_MS_DEFAULT;
+  const stop = new AbortController();
+  world.scheduler.setTimer(options.runForMs, () => {
+    world.record({ kind: "time up", detail: `${options.runForMs} ms` });
+    stop.abort();
+  });
+  const admin: SimulatedAdmin = {
+    createTopic: async (name, partitions = 1, config = {}) => broker.logs.createTopic(name, partitions, config),
+    listTopics: async () => broker.logs.listTopics(),
+  };
+  /** How often each process has reached each step, over its incarnations. */
+  const reached = new Map<string, number>();
+
+  const runProgram = (name: string, program: Program): Promise<void> => new Promise<void>((programDone, programFailed) => {
+    const start = (incarnation: number) => {
+      const label = `${name}#${incarnation}`;
+      const process = new SimulatedProcess(world, label);
+      const link = process.connect(simulatedLink(world, broker, label, { ...LINK_DEFAULTS, ...faults.links?.[name] }));
+      const runtime = { scheduler: process.scheduler, random: world.random };
+      const clients: (Producer | Consumer)[] = [];
+      let died: () => void = () => {};
+      const death = new Promise<"died">((resolve) => { died = () => resolve("died"); });
+      /** Set when the program returned: it can no longer crash. */
+      let exited = false;
+      const crash = (why: string) => {
+        if (!process.alive || exited) return;
+        history.complete(label, "crash", why, "info", `incarnation ${incarnation}`);
+        process.crash();
+        died();
+      };
+      for (const point of crashes) {
+        if (point.process === name && "atMs" in point && point.atMs >= world.elapsedMs) world.scheduler.setTimer(point.atMs - world.elapsedMs, () => crash(`at ${point.atMs} ms`));
+      }
+      const context: ProcessContext = {
+        name, incarnation, admin, signal: stop.signal,
+        producer: (config = {}) => {
+          const producer = new RecordedProducer(link, runtime, config, history, label);
+          clients.push(producer);
+          return producer;
+        },
+        consumer: (config = {}) => {
+          const consumer = new RecordedConsumer(link, runtime, config, history, label);
+          clients.push(consumer);
+          return consumer;
+        },
+        record: (kind, value, detail) => { if (process.alive) history.note(label, kind, value, detail); },
+        step: async (step) => {
+          if (!process.alive) return new Promise<never>(() => {});
+          const key = `${name}\u0000${step}`;
+          const count = (reached.get(key) ?? 0) + 1;
+          reached.set(key, count);
+          const hit = crashes.some((point) => point.process === name && (
+            ("occurrence" in point && point.step === step && point.occurrence === count) ||
+            ("probability" in point && (point.step === undefined || point.step === step) && world.chance(point.probability))));
+          if (!hit) return;
+          world.record({ kind: "crash point", from: label, detail: `${step} (${count}${count === 1 ? "st" : count === 2 ? "nd" : count === 3 ? "rd" : "th"} time)` });
+          crash(step);
+          return new Promise<never>(() => {});
+        },
+        sleep: (ms) => sleep(process.scheduler, ms),
+      };
+      world.record({ kind: "start", from: label, detail: incarnation === 1 ? "first incarnation" : `takes ${name}#${incarnation - 1}'s place` });
+      // A program that throws before its first await fails the same way as one that throws later.
+      const ran = (async () => program(context))().then(() => "returned" as const);
+      void Promise.race([ran, death]).then(async (how) => {
+        if (how === "returned") {
+          if (!process.alive) return;
+          exited = true;
+          for (const client of clients) await client.close().catch(() => undefined);
+          world.record({ kind: "exit", from: label });
+          programDone();
+          return;
+        }
+        if (stop.signal.aborted) return programDone();
+        const delay = world.between(restartMin, restartMax);
+        world.record({ kind: "restart", from: name, detail: `in ${delay} ms, as ${name}#${incarnation + 1}` });
+        world.scheduler.setTimer(delay, () => (stop.signal.aborted ? programDone() : start(incarnation + 1)));
+      }, (error: unknown) => {
+        if (!process.alive) return;
+        programFailed(new Error(`process ${label} threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      });
+    };
+    start(1);
+  });
+
+  const programs = Object.entries(options.processes).map(([name, program]) => runProgram(name, program));
+  const limitMs = options.runForMs * 2 + restartMax;
+  try {
+    await world.scheduler.runUntilSettled(Promise.all(programs), limitMs);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith("process ")) throw error;
+    throw new Error(`the processes had not returned ${limitMs} ms into the run: a program must return once its signal is aborted`, { cause: error });
+  }
+  await readBack(world, broker, history, options.topics);
+
+  const entries = history.entries;
+  const checks = Object.fromEntries(Object.entries(options.checks ?? {}).map(([name, check]) => [name, check(entries)]));
+  return {
+    verdict: combine(checks),
+    checks,
+    history: entries,
+    trace: world.trace,
+    replay: { seed, faults },
+    stepsReached: stepsReached(reached),
+    timeline: (detail = "faults", linesMax = 40) => timelineLines(world.trace, detail, linesMax).join("\n"),
+    traceText: () => world.traceText(),
+  };
+}
+
+function stepsReached(reached: ReadonlyMap<string, number>): Record<string, Record<string, number>> {
+  const byProcess: Record<string, Record<string, number>> = {};
+  for (const [key, count] of reached) {
+    const [process, step] = key.split("\u0000") as [string, string];
+    (byProcess[process] ??= {})[step] = count;
+  }
+  return byProcess;
+}
+
+/** Writes the inputs before any process starts; the history shows them as the acknowledged sends of "inputs". */
+async function writeInputs(world: World, broker: Broker, history: History, options: SimulateOptions): Promise<void> {
+  const next = new Map<string, number>();
+  const byPartition = new Map<string, { topic: string; partition: number; records: { key?: string; value: string }[] }>();
+  for (const input of options.inputs ?? []) {
+    const partitions = options.topics.find((t) => t.name === input.topic)!.partitions;
+    const turn = next.get(input.topic) ?? 0;
+    next.set(input.topic, turn + 1);
+    const partition = input.partition ?? turn % partitions;
+    const key = `${input.topic}-${partition}`;
+    const batch = byPartition.get(key) ?? { topic: input.topic, partition, records: [] };
+    byPartition.set(key, batch);
+    batch.records.push(input.key === undefined ? { value: input.value } : { key: input.key, value: input.value });
+  }
+  for (const { topic, partition, records } of byPartition.values()) {
+    const producer = new Producer(new InProcessTransport(broker), { scheduler: world.scheduler, random: world.random }, { "linger.ms": 0 });
+    const record: ProducerRecord = { topic, messages: records.map((input) => ({ ...input, partition })) };
+    await world.scheduler.runUntilSettled(recordSend(history, "inputs", record, null, () => producer.send(record)));
+    await world.scheduler.runUntilSettled(producer.close());
+  }
+  if (byPartition.size > 0) world.record({ kind: "inputs", detail: `${(options.inputs ?? []).length} record(s) written` });
+}
+
+/** At the end, what a read_committed reader finds in every partition: "read" entries, in log order. */
+async function readBack(world: World, broker: Broker, history: History, topics: readonly TopicSpec[]): Promise<void> {
+  const reader = new Consumer(new InProcessTransport(broker), { scheduler: world.scheduler, random: world.random }, {
+    "isolation.level": "read_committed", "auto.offset.reset": "earliest",
+  });
+  const partitions = topics.flatMap((topic) => Array.from({ length: topic.partitions }, (_, partition) => ({ topic: topic.name, partition })));
+  reader.assign(partitions);
+  for (;;) {
+    const records = await world.scheduler.runUntilSettled(reader.poll(0));
+    if (records.length === 0) break;
+    for (const record of records) history.complete("reader", "read", text(record.value), "ok", recordAddress(record));
+  }
+  await world.scheduler.runUntilSettled(reader.close());
+}
+
+/** Outcome of a send as the history says it: info when the answer may have been lost, fail when it certainly did not happen. */
+function failure(error: unknown): { outcome: "info" | "fail"; message: string } {
+  if (!(error instanceof LoglabError)) throw error;
+  const unknown = error instanceof RequestTimedOutError || error instanceof DeliveryTimeoutError;
+  return { outcome: unknown ? "info" : "fail", message: error.message };
+}
+
+/** A Producer whose sends, transactions and their ends are written to the history. */
+class RecordedProducer extends Producer {
+  #transactions = 0;
+
+  constructor(transport: BrokerTransport, runtime: { scheduler: SimulatedProcess["scheduler"]; random: World["random"] }, config: ProducerConfig,
+    private readonly history: History, private readonly label: string) {
+    super(transport, runtime, config);
+  }
+
+  override async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    return recordSend(this.history, this.label, record, null, () => super.send(record));
+  }
+
+  override async transaction(): Promise<Transaction> {
+    const inner = await super.transaction();
+    const name = `${this.label}/txn-${++this.#transactions}`;
+    const { history, label } = this;
+    const end = async (op: "commit" | "abort", call: () => Promise<void>) => {
+      history.invoke(label, op, name);
+      try {
+        await call();
+        history.complete(label, op, name, "ok");
+      } catch (error) {
+        const { outcome, message } = failure(error);
+        history.complete(label, op, name, outcome, message);
+        throw error;
+      }
+    };
+    return {
+      send: (record) => recordSend(history, label, record, name, () => inner.send(record)),
+      sendOffsets: (offsets) => inner.sendOffsets(offsets),
+      commit: () => end("commit", () => inner.commit()),
+      abort: () => end("abort", () => inner.abort()),
+    };
+  }
+}
+
+async function recordSend(history: History, label: string, record: ProducerRecord, transaction: string | null, send: () => Promise<RecordMetadata[]>): Promise<RecordMetadata[]> {
+  const values = record.messages.map((message) => text(message.value));
+  for (const value of values) history.invoke(label, "send", value);
+  try {
+    const written = await send();
+    // A transactional send names its transaction (what read_committed checks); any other, where it landed.
+    values.forEach((value, i) => history.complete(label, "send", value, "ok", transaction ?? (written[i] === undefined ? undefined : recordAddress(written[i]!))));
+    return written;
+  } catch (error) {
+    const { outcome, message } = failure(error);
+    for (const value of values) history.complete(label, "send", value, outcome, transaction ?? message);
+    throw error;
+  }
+}
+
+/** A Consumer whose assignments are written to the history, each with its generation. */
+class RecordedConsumer extends Consumer {
+  constructor(transport: BrokerTransport, runtime: { scheduler: SimulatedProcess["scheduler"]; random: World["random"] }, config: ConsumerConfig,
+    private readonly history: History, private readonly label: string) {
+    super(transport, runtime, config);
+  }
+
+  override subscribe(topics: readonly string[], listener: RebalanceListener = {}): void {
+    super.subscribe(topics, {
+      onPartitionsRevoked: (partitions: readonly TopicPartition[]) => listener.onPartitionsRevoked?.(partitions),
+      onPartitionsAssigned: async (partitions) => {
+        const { generationId } = this.groupMetadata();
+        for (const { topic, partition } of partitions) this.history.observe(this.label, "assign", `${topic}-${partition}`, `generation ${generationId}`);
+        await listener.onPartitionsAssigned?.(partitions);
+      },
+    });
+  }
+}

@@ -16,7 +16,8 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium
 const underDeno = "Deno" in globalThis;
 const only = (runtime: "node" | "browser" | "deno") => ({
   include: ["test/**/*.test.ts"],
-  exclude: ["node", "browser", "deno", "web"].filter((r) => r !== runtime).map((r) => `test/**/*.${r}.test.ts`),
+  // test/kafka/ runs Apache Kafka's jars: its own project (below), run by scripts/test-all.mjs when Java is there.
+  exclude: ["test/kafka/**", ...["node", "browser", "deno", "web"].filter((r) => r !== runtime).map((r) => `test/**/*.${r}.test.ts`)],
 });
 
 export default defineConfig({
@@ -39,6 +40,18 @@ export default defineConfig({
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Apache Kafka's tools and broker (JVMs) next to loglab: one file at a time, generous timeouts.
+        test: {
+          name: "kafka",
+          include: ["test/kafka/**/*.node.test.ts"],
+          provide: { runtime: "node" },
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

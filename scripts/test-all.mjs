@@ -34,6 +34,29 @@ const suites = [
   ["web", process.execPath, [vitest, "run", "--project", "web"]],
 ];
 let allGreen = true;
+
+// test/kafka/ runs Apache Kafka's tools and broker: it needs Java 17+ and Maven
+// (which fetches Kafka's jars). Without them it is left out with one line
+// saying why, unless LOGLAB_REQUIRE_KAFKA=1 (set by CI) makes that a failure.
+function kafkaMissing() {
+  const java = spawnSync("java", ["-version"], { encoding: "utf8" });
+  if (java.error !== undefined || java.status !== 0) return "no java on the PATH";
+  const major = Number(/version "(\d+)/.exec(java.stderr)?.[1] ?? 0);
+  if (major < 17) return `java ${major} is older than 17`;
+  const mvn = spawnSync(process.platform === "win32" ? "mvn.cmd" : "mvn", ["-v"], { encoding: "utf8" });
+  if (mvn.error !== undefined || mvn.status !== 0) return "no mvn on the PATH";
+  return null;
+}
+const kafkaAbsent = kafkaMissing();
+if (kafkaAbsent === null) {
+  if (run("kafka:fetch", npm, ["run", "kafka:fetch", "--silent"])) suites.push(["kafka", process.execPath, [vitest, "run", "--project", "kafka"]]);
+  else allGreen = false;
+} else if (process.env.LOGLAB_REQUIRE_KAFKA === "1") {
+  console.log(`\n== kafka: test/kafka/ cannot run (${kafkaAbsent}) and LOGLAB_REQUIRE_KAFKA=1 requires it`);
+  allGreen = false;
+} else {
+  console.log(`\n== kafka: skipped test/kafka/ (${kafkaAbsent}; needs Java 17+ and Maven)`);
+}
 let passed = 0;
 let failed = 0;
 const summary = [];

@@ -1,5 +1,5 @@
 // The loglab command line as a function: topics, produce, consume, dump,
-// cleanup and check, after Kafka's console tools, and the simulator's sim.
+// cleanup, check and serve, after Kafka's console tools, and the simulator's sim.
 // main(argv) returns the exit code: 0 done, 1 refused or failed, 2 usage.
 // src/cli/main.ts, the installed `loglab` bin, runs it as a program.
 
@@ -13,6 +13,7 @@ import { reportFailure } from "./failure.ts";
 import { fileSize, readFileBytes, stdinChunks } from "./input.ts";
 import { folderStorage, Output, printError } from "./platform.ts";
 import { produceCommand } from "./produce.ts";
+import { serveCommand } from "./serve.ts";
 import { SIGNAL_EXIT_CODES, untilSignalled } from "./signals.ts";
 import { describeRecovery } from "./recovery-report.ts";
 import { topicsCommand } from "./topics.ts";
@@ -83,6 +84,10 @@ async function run(argv: readonly string[]): Promise<number> {
       printError(`Processed a total of ${count} messages`);
       if (signal === null) break;
       return SIGNAL_EXIT_CODES[signal];
+    }
+    case "serve": {
+      const { signal } = await untilSignalled((stop) => serveCommand(args, out, stop));
+      return signal === null ? 0 : SIGNAL_EXIT_CODES[signal];
     }
     case "dump":
       await dumpCommand(args, { read: readFileBytes, size: fileSize }, out);

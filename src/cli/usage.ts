@@ -9,6 +9,7 @@ Commands:
   dump       print a .log, .index or .timeindex file entry by entry
   cleanup    apply retention and compaction now
   check      look for problems in a data dir without changing it
+  serve      serve a data dir over Kafka's wire protocol, for real Kafka clients
   sim        run a simulator scenario ("loglab sim --help" lists them)
 
 Usage:
@@ -21,6 +22,8 @@ Usage:
   loglab dump FILE [--print-data-log]        (exit 1 when the file is not wholly valid)
   loglab cleanup --data-dir DIR [--topic TOPIC] [--roll]
   loglab check --data-dir DIR                (changes nothing; exit 1 when it finds a problem)
+  loglab serve --data-dir DIR [--host 127.0.0.1] [--port 9092] [--config key=value]...
+                                             (until SIGINT or SIGTERM; port 0 picks a free one)
   loglab sim NAME|all --seed N [--schedule FILE] [--trace FILE] [--timeline faults|all|none]
                                              (exit 1 when a promised guarantee broke)
 

@@ -41,7 +41,8 @@ const UPWARD_ALLOWED: readonly (readonly [from: string, to: string])[] = [["src/
  * A folder's face is its index.ts (src's is src/index.ts). Besides the face,
  * a module that needs one runtime is an entry point of its own, so that the
  * environment-free face loads unchanged in the browser, Deno and Node: the
- * storage adapters (package.json's `loglab/storage/…` entry points) and the
+ * storage adapters (package.json's `loglab/storage/…` entry points), the wire
+ * server's socket shells (`loglab/wire/node-server`, `loglab/wire/deno-server`) and the
  * simulator's command line (it reads and writes files; `loglab sim` runs it).
  */
 const ENTRY_POINTS: readonly string[] = [
@@ -49,6 +50,8 @@ const ENTRY_POINTS: readonly string[] = [
   "src/storage/deno-fs.ts",
   "src/storage/indexeddb.ts",
   "src/storage/opfs.ts",
+  "src/wire/node-server.ts",
+  "src/wire/deno-server.ts",
   "sim/command.ts",
 ];
 

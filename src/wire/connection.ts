@@ -1,0 +1,177 @@
+// One client connection as bytes in and bytes out, without sockets: receive() splits the bytes into frames (a frame
+// may arrive in pieces, several may arrive at once), decodes each request and hands it to the handler; responses go
+// out through `send` strictly in request order, whatever order the handler finishes them in. A Produce with acks=0
+// gets no response. A frame over the size limit, one that cannot be decoded, or an API loglab does not speak ends
+// the connection: receive() then answers { kind: "close", reason } and the shell closes that socket only.
+
+import type { WireApi } from "./codec-support.ts";
+import { decodeRequestFrame, encodeResponseFrame, frameBytesMax, readFrame, readRequestHeader, type RequestHeader, wireApisByKey } from "./framing.ts";
+import { type ApiVersionsResponse, apiKeys, encodeApiVersionsResponse, wireApis } from "./generated/index.ts";
+import { Reader, Writer } from "./primitives.ts";
+
+/** Kafka's UNSUPPORTED_VERSION. */
+export const UNSUPPORTED_VERSION = 35;
+
+export interface WireRequest {
+  readonly header: RequestHeader;
+  readonly api: WireApi;
+  readonly body: object;
+}
+
+/**
+ * What serves the requests: a response body for the request's version, or null for none (Produce with acks=0).
+ * `unsupported` answers a request of a version the codecs decode but loglab does not serve with the API's error
+ * field set to UNSUPPORTED_VERSION; null when the API has no such field (the connection is then closed).
+ */
+export interface RequestHandler {
+  handle(request: WireRequest): Promise<object | null>;
+  unsupported(request: WireRequest, errorCode: number): object | null;
+}
+
+export type ReceiveOutcome = { readonly kind: "ok" } | { readonly kind: "close"; readonly reason: string };
+
+export interface ConnectionOptions {
+  readonly handler: RequestHandler;
+  /** Takes the response bytes, in request order. */
+  readonly send: (bytes: Uint8Array) => void;
+  /** Called once when a handler fails after receive() returned: the shell closes the socket. */
+  readonly onClose?: (reason: string) => void;
+  /** socket.request.max.bytes: the largest request frame, size prefix excluded (default 100 MiB). */
+  readonly requestBytesMax?: number;
+}
+
+interface Slot {
+  /** undefined while the handler runs; null when there is nothing to send. */
+  bytes: Uint8Array | null | undefined;
+}
+
+const OK: ReceiveOutcome = { kind: "ok" };
+
+/** The ApiVersions answer of KIP-511 to a version the server does not know: v0, error 35 and the ranges. */
+function apiVersionsFallback(correlationId: number): Uint8Array {
+  const body: ApiVersionsResponse = {
+    errorCode: UNSUPPORTED_VERSION,
+    apiKeys: wireApis.map((api) => ({ apiKey: api.apiKey, minVersion: api.advertisedVersions.min, maxVersion: api.advertisedVersions.max })),
+  };
+  const encoded = encodeApiVersionsResponse(0, body);
+  const w = new Writer();
+  w.int32(4 + encoded.length);
+  w.int32(correlationId);
+  w.raw(encoded);
+  return w.finish();
+}
+
+export class Connection {
+  readonly #options: ConnectionOptions;
+  readonly #requestBytesMax: number;
+  #pending = new Uint8Array(0);
+  readonly #slots: Slot[] = [];
+  #closed: string | null = null;
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.#requestBytesMax = options.requestBytesMax ?? frameBytesMax;
+  }
+
+  /** Why the connection ended, or null while it is open. */
+  get closedReason(): string | null {
+    return this.#closed;
+  }
+
+  /** Requests whose responses have not gone out yet. */
+  get inFlight(): number {
+    return this.#slots.length;
+  }
+
+  /** Takes the next bytes read from the socket; every complete request in them is started. */
+  receive(chunk: Uint8Array): ReceiveOutcome {
+    if (this.#closed !== null) return { kind: "close", reason: this.#closed };
+    let buffer: Uint8Array;
+    if (this.#pending.length === 0) buffer = chunk;
+    else {
+      buffer = new Uint8Array(this.#pending.length + chunk.length);
+      buffer.set(this.#pending);
+      buffer.set(chunk, this.#pending.length);
+    }
+    let offset = 0;
+    try {
+      for (;;) {
+        const found = readFrame(buffer, offset, this.#requestBytesMax);
+        if (found === null) break;
+        offset = found.next;
+        this.#start(found.frame);
+        if (this.#closed !== null) return { kind: "close", reason: this.#closed };
+      }
+    } catch (error) {
+      return this.#close(`malformed request: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // Kept as a copy: the socket may reuse the chunk's memory.
+    this.#pending = buffer.slice(offset);
+    return OK;
+  }
+
+  #close(reason: string): ReceiveOutcome {
+    this.#closed ??= reason;
+    this.#pending = new Uint8Array(0);
+    return { kind: "close", reason: this.#closed };
+  }
+
+  #start(frame: Uint8Array): void {
+    const header = readRequestHeader(new Reader(frame));
+    const api = wireApisByKey.get(header.apiKey);
+    if (api === undefined) {
+      this.#close(`API key ${header.apiKey} is not one loglab speaks`);
+      return;
+    }
+    const { min, max } = api.servedVersions;
+    const served = header.apiVersion >= min && header.apiVersion <= max;
+    if (!served && header.apiKey === apiKeys.ApiVersions) {
+      this.#slots.push({ bytes: apiVersionsFallback(header.correlationId) });
+      this.#flush();
+      return;
+    }
+    const inSchema = header.apiVersion >= api.validVersions.min && header.apiVersion <= api.validVersions.max;
+    if (!inSchema) {
+      this.#close(`${api.name} v${header.apiVersion} is not a version loglab can read (it serves v${min}–${max})`);
+      return;
+    }
+    const request: WireRequest = { header, api, body: decodeRequestFrame(frame).body };
+    if (!served) {
+      const answer = this.#options.handler.unsupported(request, UNSUPPORTED_VERSION);
+      if (answer === null) {
+        this.#close(`${api.name} v${header.apiVersion} is not served (v${min}–${max})`);
+        return;
+      }
+      this.#slots.push({ bytes: this.#encode(request, answer) });
+      this.#flush();
+      return;
+    }
+    const slot: Slot = { bytes: undefined };
+    this.#slots.push(slot);
+    this.#options.handler.handle(request)
+      .then((answer) => {
+        slot.bytes = answer === null ? null : this.#encode(request, answer);
+        this.#flush();
+      })
+      .catch((error: unknown) => this.#fail(`${api.name} v${header.apiVersion} failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  #encode(request: WireRequest, body: object): Uint8Array {
+    const { apiKey, apiVersion, correlationId } = request.header;
+    return encodeResponseFrame(apiKey, apiVersion, { correlationId }, body);
+  }
+
+  #fail(reason: string): void {
+    if (this.#closed !== null) return;
+    this.#close(reason);
+    this.#options.onClose?.(reason);
+  }
+
+  /** Sends every finished response at the head of the queue: a later one waits for those before it. */
+  #flush(): void {
+    while (this.#slots.length > 0 && this.#slots[0]!.bytes !== undefined) {
+      const { bytes } = this.#slots.shift()!;
+      if (this.#closed === null && bytes !== null && bytes !== undefined) this.#options.send(bytes);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// `serve()` for Node: loglab's Broker over Kafka's protocol on node:net sockets. Each socket gets its own
+// Connection (connection.ts); a request that closes one connection leaves the others serving.
+
+import { createServer, type Socket } from "node:net";
+import { openServing, type ServeOptions, type WireServer } from "./server.ts";
+
+export type { ServeOptions, WireServer } from "./server.ts";
+
+export async function serve(options: ServeOptions): Promise<WireServer> {
+  const serving = await openServing(options);
+  const { broker, host, log } = serving;
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    const connection = serving.connect({ peer, write: (bytes) => void socket.write(bytes), destroy: () => socket.destroy() });
+    socket.on("data", (chunk: Buffer) => {
+      const outcome = connection.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      if (outcome.kind === "close" && !socket.destroyed) {
+        log(`client ${peer} closed: ${outcome.reason}`);
+        socket.destroy();
+      }
+    });
+    socket.on("error", (error) => log(`client ${peer} error: ${error.message}`));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      if (connection.closedReason === null) log(`client ${peer} disconnected`);
+    });
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, host, () => resolve());
+    });
+  } catch (error) {
+    await broker.close();
+    throw error;
+  }
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  serving.listening(port);
+
+  let closing: Promise<void> | null = null;
+  return {
+    bootstrap: `${host}:${port}`,
+    port,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        await stopped;
+        await broker.close();
+      })();
+      return closing;
+    },
+  };
+}

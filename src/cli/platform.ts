@@ -1,17 +1,21 @@
 // What the CLI needs from its runtime (Node or Deno): a storage for a folder
 // and buffered standard output (standard input is read in input.ts).
 
-import { NodeFsStorage } from "../storage/node-fs.ts";
 import type { Storage } from "../storage/index.ts";
 
 export const isDeno = "Deno" in globalThis;
 
-/** The filesystem storage of this runtime, rooted at `folder` (read-only: it must exist, and nothing is changed). */
+/**
+ * The filesystem storage of this runtime, rooted at `folder` (read-only: it
+ * must exist, and nothing is changed). Each adapter is an entry point of its
+ * own, loaded only in the runtime that uses it.
+ */
 export async function folderStorage(folder: string, options: { readonly readOnly?: boolean } = {}): Promise<Storage> {
   if (isDeno) {
     const { DenoFsStorage } = await import("../storage/deno-fs.ts");
     return new DenoFsStorage(folder, options);
   }
+  const { NodeFsStorage } = await import("../storage/node-fs.ts");
   return new NodeFsStorage(folder, options);
 }
 

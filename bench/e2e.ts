@@ -5,7 +5,7 @@
 
 import { createRequire } from "node:module";
 import {
-  Broker, Consumer, InProcessTransport, MemoryStorage, Producer, SeededRandom, systemScheduler,
+  Broker, type BrokerTransport, Consumer, InProcessTransport, MemoryStorage, Producer, SeededRandom, systemScheduler,
 } from "../src/index.ts";
 import type { Report } from "./harness.ts";
 
@@ -24,11 +24,23 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
-async function endToEnd(acks: "1" | "all"): Promise<{ rate: number; p50: number; p99: number }> {
-  const random = new SeededRandom(1);
-  const broker = await Broker.open({ storage: new MemoryStorage(), scheduler: systemScheduler, random });
+/** How the clients reach a broker holding topic "bench" (one partition), and how it is closed after the run. */
+export interface BrokerPath {
+  readonly transport: BrokerTransport;
+  close(): Promise<void>;
+}
+
+/** A broker in this process, reached by method calls. */
+export async function inProcessPath(): Promise<BrokerPath> {
+  const broker = await Broker.open({ storage: new MemoryStorage(), scheduler: systemScheduler, random: new SeededRandom(2) });
   await broker.logs.createTopic("bench", 1);
-  const transport = new InProcessTransport(broker);
+  return { transport: new InProcessTransport(broker), close: () => broker.close() };
+}
+
+/** Runs RECORDS records through a producer and a consumer over `path`; records/s, and latency from timestamp to poll. */
+export async function endToEnd(acks: "1" | "all", path: BrokerPath): Promise<{ rate: number; p50: number; p99: number }> {
+  const random = new SeededRandom(1);
+  const { transport } = path;
   const producer = new Producer(transport, { scheduler: systemScheduler, random }, { acks, "batch.size": 256 * 1024, "linger.ms": 1 });
   const consumer = new Consumer(transport, { scheduler: systemScheduler, random }, { "auto.offset.reset": "earliest", "max.poll.records": 10_000 });
   consumer.assign([{ topic: "bench", partition: 0 }]);
@@ -56,7 +68,7 @@ async function endToEnd(acks: "1" | "all"): Promise<{ rate: number; p50: number;
   const seconds = (performance.now() - start) / 1000;
   await producer.close();
   await consumer.close();
-  await broker.close();
+  await path.close();
   latencies.sort((a, b) => a - b);
   return { rate: RECORDS / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
 }
@@ -76,7 +88,7 @@ async function kafkajsEncodeDecode(): Promise<number> {
 
 export async function benchEndToEnd(report: Report): Promise<void> {
   for (const acks of ["1", "all"] as const) {
-    const { rate, p50, p99 } = await endToEnd(acks);
+    const { rate, p50, p99 } = await endToEnd(acks, await inProcessPath());
     report.add(`e2e-acks-${acks}`, "loglab", rate, "records/s");
     report.add(`e2e-acks-${acks}`, "kafkajs", await kafkajsEncodeDecode(), "records/s");
     report.add(`e2e-acks-${acks}-latency-p50`, "loglab", p50, "ms");

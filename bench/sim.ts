@@ -56,8 +56,8 @@ export async function benchSimulator(report: Report): Promise<void> {
   const start = performance.now();
   while (performance.now() - start < 3000) {
     const run = await runTwoGenerals(seed++, seed % 2 === 0, 20, 0.3);
-    events += run.world.scheduler.eventsRun;
-    messages += run.world.trace.length;
+    events += run.result.eventsRun;
+    messages += run.result.trace.length;
     schedules++;
   }
   const seconds = (performance.now() - start) / 1000;

@@ -14,13 +14,15 @@ const outDir = outFlag === -1 ? join(root, "src", "wire", "generated") : process
 /**
  * The versions loglab advertises and the versions it decodes and answers, per API (kafka-wire.md's table). Produce
  * is advertised from v0 because librdkafka turns compression off otherwise, but v0–2 get UNSUPPORTED_VERSION: the
- * schemas start at v3 since Kafka 4.0. The group listings stop before KIP-848's additions.
+ * schemas start at v3 since Kafka 4.0. The group listings stop before KIP-848's additions. AddPartitionsToTxn stops
+ * at v3: v4+ is the brokers' batched form (KIP-890), answered UNSUPPORTED_VERSION; EndTxn and TxnOffsetCommit stop
+ * before transactions v2 likewise.
  */
 const SERVED = {
   ApiVersions: [0, 4],
   Metadata: [0, 12],
   Produce: [3, 11, 0],
-  Fetch: [4, 12],
+  Fetch: [4, 17],
   ListOffsets: [1, 7],
   FindCoordinator: [0, 4],
   JoinGroup: [0, 9],

@@ -68,6 +68,12 @@ export function noDuplicates(history: readonly HistoryEntry[]): Verdict {
   return narrow(checkLog(projection.entries, log), projection, (a) => a.kind === "duplicated", log.length > 0);
 }
 
+/** No value is in the log that no one sent, or whose send certainly failed (a refused write must not appear). */
+export function noUnsentWrites(history: readonly HistoryEntry[]): Verdict {
+  const { projection, log } = sendsAndLog(history);
+  return narrow(checkLog(projection.entries, log), projection, (a) => a.kind === "unexpected", log.length > 0);
+}
+
 /** One process's acknowledged sends to a partition are in that partition in the order they were acknowledged. */
 export function partitionOrder(history: readonly HistoryEntry[]): Verdict {
   const partitionOf = (detail: string | undefined) => detail?.replace(/@\d+$/, "");

@@ -358,7 +358,8 @@ async function search(runs: number, seed: number, options: Omit<SimulateOptions,
   if (steps.length === 0) throw new UsageProblemOutsideParse("--search needs steps to crash at: the programs never called step(name)");
   const occurrenceMax = Math.max(...reached.flatMap((counts) => Object.values(counts)));
   out.line(`searching ${runs} schedule(s): crashes at ${steps.join(", ")} (occurrences 1 to ${occurrenceMax}), fast-check seed ${seed}`);
-  const found = await fc.check(simulationProperty(fc, options, { steps, occurrenceMax }), { seed, numRuns: runs });
+  // The command writes the shrunk schedule to --save itself.
+  const found = await fc.check(simulationProperty(fc, options, { steps, occurrenceMax }, false), { seed, numRuns: runs });
   if (!found.failed) {
     out.line(`no schedule of ${found.numRuns} broke a check`);
     return null;

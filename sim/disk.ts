@@ -8,6 +8,7 @@
 import { type CrashOptions, MemoryStorage, type Storage, StorageError, type StorageFile } from "../src/index.ts";
 import type { World } from "./world.ts";
 
+/** Which fsyncs of the simulated disk fail: by probability, by their ordinal, or both, of the files with a given suffix. */
 export interface FsyncFaults {
   /** Probability that any one fsync of a matching file fails. */
   readonly probability?: number;

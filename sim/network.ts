@@ -6,7 +6,7 @@
 // between given virtual times. It is a BrokerTransport, so the real clients
 // run over it unchanged.
 
-import { type Broker, BROKER_REQUESTS, type BrokerTransport, mapTransport, sleep } from "../src/index.ts";
+import { BROKER_REQUESTS, type BrokerTransport, mapTransport, type RequestTarget, sleep } from "../src/index.ts";
 import type { World } from "./world.ts";
 
 /** A span of virtual time (ms since the simulation epoch, as in the trace) when a link is cut. */
@@ -62,10 +62,11 @@ function tracePartitions(world: World, client: string, partitions: readonly Part
 }
 
 /**
- * Creates the client side of a link from `client` to a broker: a Broker, or a
- * function returning the current one (a restarted broker takes the old one's place).
+ * Creates the client side of a link from `client` to a broker: a Broker (or
+ * a transport to one), or a function returning the current one (a restarted
+ * broker takes the old one's place).
  */
-export function simulatedLink(world: World, target: Broker | (() => Broker), client: string, faults: LinkFaults = {}): BrokerTransport {
+export function simulatedLink(world: World, target: RequestTarget | (() => RequestTarget), client: string, faults: LinkFaults = {}): BrokerTransport {
   const currentBroker = typeof target === "function" ? target : () => target;
   const [minDelay, maxDelay] = faults.delayMs ?? [1, 5];
   const [minHeld, maxHeld] = faults.reorderDelayMs ?? REORDER_DELAY_MS_DEFAULT;

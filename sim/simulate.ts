@@ -6,9 +6,10 @@
 
 import {
   Broker, type BrokerTransport, Consumer, type ConsumerConfig, DeliveryTimeoutError,
-  InProcessTransport, LoglabError, MemoryStorage, Producer, type ProducerConfig, type ProducerRecord, type RebalanceListener,
-  type RecordMetadata, RequestTimedOutError, sleep, type TopicDescription, type TopicPartition, type Transaction,
+  InProcessTransport, LoglabError, mapTransport, MemoryStorage, Producer, type ProducerConfig, type ProducerRecord, type RebalanceListener,
+  type RecordMetadata, type RequestTarget, RequestTimedOutError, sleep, type TopicDescription, type TopicPartition, type Transaction,
 } from "../src/index.ts";
+import { type FsyncFaults, SimulatedDisk } from "./disk.ts";
 import { History, type HistoryEntry } from "./history.ts";
 import { type LinkFaults, simulatedLink } from "./network.ts";
 import { SimulatedProcess } from "./process.ts";
@@ -46,13 +47,56 @@ export type CrashPoint =
   | { readonly process: string; readonly step?: string; readonly probability: number }
   | { readonly process: string; readonly atMs: number };
 
-/** The faults of a run: the schedule vocabulary's link faults, by process name, plus crash points. */
+/**
+ * When the broker dies: at `atMs` of virtual time since the run began, or
+ * the `occurrence`-th time (counting from 1, over all its incarnations)
+ * `process` reaches `step(name)` (the process itself goes on). While it is
+ * down, requests sent to it are lost, and so are the answers to requests it
+ * was handling; `restartAfterMs` later it starts again and recovers its logs.
+ */
+export type BrokerCrash = (
+  | { readonly atMs: number }
+  | { readonly process: string; readonly step: string; readonly occurrence: number }
+) & {
+  /** Virtual ms from the crash to the restart (default 0). */
+  readonly restartAfterMs?: number;
+  /**
+   * True (the default): the power goes, and of each file's unsynced bytes only
+   * a prefix drawn from the seed survives, the last write torn. False: only
+   * the process dies; what it wrote survives in the OS's page cache.
+   */
+  readonly powerLoss?: boolean;
+};
+
+/**
+ * Failed fsyncs of the broker's disk (which fsyncs, as sim/disk.ts's
+ * FsyncFaults say). A failed fsync takes the log offline (it answers
+ * KAFKA_STORAGE_ERROR); `restartAfterMs` later the broker halts and its
+ * supervisor starts it again. Bytes that were unsynced when an fsync failed
+ * are lost at the next power loss, whatever later fsyncs said.
+ */
+export interface FsyncFailures extends FsyncFaults {
+  /** Virtual ms from the failed fsync to the halt and restart (default 500). */
+  readonly restartAfterMs?: number;
+  /** Whether the power goes too before the restart; drawn from the seed (even odds) when absent. */
+  readonly powerLoss?: boolean;
+}
+
+/** The broker's faults: crashes, and failed fsyncs. */
+export interface BrokerFaults {
+  readonly crashes?: readonly BrokerCrash[];
+  readonly fsync?: FsyncFailures;
+}
+
+/** The faults of a run: the schedule vocabulary's link faults, by process name, process crash points, and the broker's faults. */
 export interface SimulationFaults {
   /** Faults of each process's link to the broker, by program name (every incarnation of it). */
   readonly links?: Readonly<Record<string, LinkFaults>>;
   readonly crashes?: readonly CrashPoint[];
   /** Bounds of the virtual ms from a crash to the new incarnation starting, drawn from the seed (default [100, 3000]). */
   readonly restartAfterMs?: readonly [number, number];
+  /** Crashes and fsync failures of the broker, which restarts after each. */
+  readonly broker?: BrokerFaults;
 }
 
 /** The broker's side of the world. */
@@ -133,6 +177,8 @@ export interface SimulationResult {
   readonly replay: Replay;
   /** How often each process reached each step, over its incarnations: the crash points a schedule can name. */
   readonly stepsReached: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** How many events the virtual-time queue ran: the run's work, as a benchmark counts it. */
+  readonly eventsRun: number;
   /** The timeline `loglab sim` prints: the non-routine events (or all), one a line. */
   timeline(detail?: TimelineDetail, linesMax?: number): string;
   /** The trace, one JSON event a line: what two runs of one seed share byte for byte. */
@@ -148,6 +194,10 @@ export class SimulateOptionsError extends Error {
 }
 
 const RESTART_AFTER_MS_DEFAULT: readonly [number, number] = [100, 3000];
+/** Virtual ms from a failed fsync to the broker's restart unless the faults say otherwise. */
+const FSYNC_RESTART_AFTER_MS_DEFAULT = 500;
+/** A restart that fails (another fsync failing during recovery) is tried again, up to this many times. */
+const BROKER_RESTART_TRIES = 10;
 /** Link delays of the simulated network unless the faults say otherwise. */
 const LINK_DEFAULTS: LinkFaults = { delayMs: [1, 10] };
 
@@ -184,7 +234,7 @@ function validate(options: SimulateOptions & Replay): void {
     if (!Object.hasOwn(processes, name)) throw new SimulateOptionsError(`faults.links.${name}: no such process (processes: ${Object.keys(processes).join(", ")})`);
   }
   for (const key of Object.keys(faults)) {
-    if (!["links", "crashes", "restartAfterMs"].includes(key)) throw new SimulateOptionsError(`faults.${key}: unknown key (valid keys: links, crashes, restartAfterMs)`);
+    if (!FAULT_KEYS.includes(key)) throw new SimulateOptionsError(`faults.${key}: unknown key (valid keys: ${FAULT_KEYS.join(", ")})`);
   }
   if (faults.links !== undefined) {
     // The schedule vocabulary's links, checked as strictly as a schedule file's.
@@ -209,6 +259,54 @@ function validate(options: SimulateOptions & Replay): void {
   if (restart !== undefined && !(restart.length === 2 && Number.isInteger(restart[0]) && Number.isInteger(restart[1]) && restart[0] >= 0 && restart[0] <= restart[1])) {
     throw new SimulateOptionsError(`faults.restartAfterMs must be [min, max] integer ms with 0 <= min <= max, got ${JSON.stringify(restart)}`);
   }
+  if (faults.broker !== undefined) validateBrokerFaults(faults.broker, processes);
+}
+
+const FAULT_KEYS = ["links", "crashes", "restartAfterMs", "broker"];
+const BROKER_FAULT_KEYS = ["crashes", "fsync"];
+const FSYNC_KEYS = ["probability", "atSyncs", "fileSuffix", "restartAfterMs", "powerLoss"];
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isMs = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
+
+function validateBrokerFaults(broker: unknown, processes: Readonly<Record<string, Program>>): void {
+  if (!isObject(broker)) throw new SimulateOptionsError(`faults.broker must be an object, got ${JSON.stringify(broker)}`);
+  for (const key of Object.keys(broker)) {
+    if (!BROKER_FAULT_KEYS.includes(key)) throw new SimulateOptionsError(`faults.broker.${key}: unknown key (valid keys: ${BROKER_FAULT_KEYS.join(", ")})`);
+  }
+  const { crashes, fsync } = broker;
+  if (crashes !== undefined && !Array.isArray(crashes)) throw new SimulateOptionsError(`faults.broker.crashes must be a list, got ${JSON.stringify(crashes)}`);
+  (crashes ?? []).forEach((crash: unknown, i: number) => {
+    const where = `faults.broker.crashes[${i}]`;
+    if (!isObject(crash)) throw new SimulateOptionsError(`${where} must be an object, got ${JSON.stringify(crash)}`);
+    const { restartAfterMs, powerLoss, ...point } = crash;
+    const shape = Object.keys(point).sort().join(",");
+    const wellFormed = (shape === "atMs" && isMs(point["atMs"]))
+      || (shape === "occurrence,process,step" && typeof point["step"] === "string" && Number.isInteger(point["occurrence"]) && (point["occurrence"] as number) >= 1);
+    if (!wellFormed) {
+      throw new SimulateOptionsError(`${where}: ${JSON.stringify(crash)} is not { atMs >= 0 } or { process, step, occurrence >= 1 }, with restartAfterMs and powerLoss optional`);
+    }
+    if ("process" in point && !Object.hasOwn(processes, point["process"] as string)) {
+      throw new SimulateOptionsError(`${where}.process: no process ${JSON.stringify(point["process"])} (processes: ${Object.keys(processes).join(", ")})`);
+    }
+    if (restartAfterMs !== undefined && !isMs(restartAfterMs)) throw new SimulateOptionsError(`${where}.restartAfterMs must be an integer ms >= 0, got ${JSON.stringify(restartAfterMs)}`);
+    if (powerLoss !== undefined && typeof powerLoss !== "boolean") throw new SimulateOptionsError(`${where}.powerLoss must be true or false, got ${JSON.stringify(powerLoss)}`);
+  });
+  if (fsync === undefined) return;
+  if (!isObject(fsync)) throw new SimulateOptionsError(`faults.broker.fsync must be an object, got ${JSON.stringify(fsync)}`);
+  for (const key of Object.keys(fsync)) {
+    if (!FSYNC_KEYS.includes(key)) throw new SimulateOptionsError(`faults.broker.fsync.${key}: unknown key (valid keys: ${FSYNC_KEYS.join(", ")})`);
+  }
+  const { probability, atSyncs, fileSuffix, restartAfterMs, powerLoss } = fsync;
+  if (probability !== undefined && !(typeof probability === "number" && probability >= 0 && probability <= 1)) {
+    throw new SimulateOptionsError(`faults.broker.fsync.probability must be a number from 0 to 1, got ${JSON.stringify(probability)}`);
+  }
+  if (atSyncs !== undefined && !(Array.isArray(atSyncs) && atSyncs.every((n) => Number.isInteger(n) && n >= 1))) {
+    throw new SimulateOptionsError(`faults.broker.fsync.atSyncs must be a list of integers >= 1 (which fsyncs fail, counting from 1), got ${JSON.stringify(atSyncs)}`);
+  }
+  if (fileSuffix !== undefined && typeof fileSuffix !== "string") throw new SimulateOptionsError(`faults.broker.fsync.fileSuffix must be a string, got ${JSON.stringify(fileSuffix)}`);
+  if (restartAfterMs !== undefined && !isMs(restartAfterMs)) throw new SimulateOptionsError(`faults.broker.fsync.restartAfterMs must be an integer ms >= 0, got ${JSON.stringify(restartAfterMs)}`);
+  if (powerLoss !== undefined && typeof powerLoss !== "boolean") throw new SimulateOptionsError(`faults.broker.fsync.powerLoss must be true or false, got ${JSON.stringify(powerLoss)}`);
 }
 
 /** The overall verdict: every check's anomalies and lines, named by the check. */
@@ -231,14 +329,11 @@ export async function simulate(given: SimulateOptions): Promise<SimulationResult
   const options = { ...given, seed, faults: given.replay?.faults ?? given.faults ?? {} };
   validate(options);
   const world = new World(options.seed);
-  const broker = await Broker.open({
-    storage: new MemoryStorage(), scheduler: world.scheduler, random: world.random,
-    config: { "group.initial.rebalance.delay.ms": "0", ...options.broker?.config },
-  });
-  for (const topic of options.topics) await broker.logs.createTopic(topic.name, topic.partitions, topic.config ?? {});
-  const history = new History(() => world.nowMs);
-  await writeInputs(world, broker, history, options);
   const { faults } = options;
+  const server = await SimulatedBroker.start(world, options.broker?.config ?? {}, faults.broker);
+  for (const topic of options.topics) await server.broker.logs.createTopic(topic.name, topic.partitions, topic.config ?? {});
+  const history = new History(() => world.nowMs);
+  await writeInputs(world, server.broker, history, options);
   const crashes = faults.crashes ?? [];
   const [restartMin, restartMax] = faults.restartAfterMs ?? RESTART_AFTER_MS_DEFAULT;
   const stop = new AbortController();
@@ -247,17 +342,22 @@ export async function simulate(given: SimulateOptions): Promise<SimulationResult
     stop.abort();
   });
   const admin: SimulatedAdmin = {
-    createTopic: async (name, partitions = 1, config = {}) => broker.logs.createTopic(name, partitions, config),
-    listTopics: async () => broker.logs.listTopics(),
+    createTopic: async (name, partitions = 1, config = {}) => server.broker.logs.createTopic(name, partitions, config),
+    listTopics: async () => server.broker.logs.listTopics(),
   };
+  for (const crash of faults.broker?.crashes ?? []) {
+    if ("atMs" in crash) world.scheduler.setTimer(Math.max(0, crash.atMs - world.elapsedMs), () => server.crash(crash, `at ${crash.atMs} ms`));
+  }
   /** How often each process has reached each step, over its incarnations. */
   const reached = new Map<string, number>();
+  /** The `atMs` crash points that have killed their process. */
+  const timedCrashesDone = new Set<CrashPoint>();
 
   const runProgram = (name: string, program: Program): Promise<void> => new Promise<void>((programDone, programFailed) => {
     const start = (incarnation: number) => {
       const label = `${name}#${incarnation}`;
       const process = new SimulatedProcess(world, label);
-      const link = process.connect(simulatedLink(world, broker, label, { ...LINK_DEFAULTS, ...faults.links?.[name] }));
+      const link = process.connect(simulatedLink(world, server.target, label, { ...LINK_DEFAULTS, ...faults.links?.[name] }));
       const runtime = { scheduler: process.scheduler, random: world.random };
       const clients: (Producer | Consumer)[] = [];
       let died: () => void = () => {};
@@ -271,7 +371,13 @@ export async function simulate(given: SimulateOptions): Promise<SimulationResult
         died();
       };
       for (const point of crashes) {
-        if (point.process === name && "atMs" in point && point.atMs >= world.elapsedMs) world.scheduler.setTimer(point.atMs - world.elapsedMs, () => crash(`at ${point.atMs} ms`));
+        if (!(point.process === name && "atMs" in point && point.atMs >= world.elapsedMs)) continue;
+        // Each point kills once: an incarnation started at its very time (restarted after 0 ms) lives on.
+        world.scheduler.setTimer(point.atMs - world.elapsedMs, () => {
+          if (timedCrashesDone.has(point) || !process.alive || exited) return;
+          timedCrashesDone.add(point);
+          crash(`at ${point.atMs} ms`);
+        });
       }
       const context: ProcessContext = {
         name, incarnation, admin, signal: stop.signal,
@@ -291,11 +397,14 @@ export async function simulate(given: SimulateOptions): Promise<SimulationResult
           const key = `${name}\u0000${step}`;
           const count = (reached.get(key) ?? 0) + 1;
           reached.set(key, count);
+          for (const point of faults.broker?.crashes ?? []) {
+            if ("step" in point && point.process === name && point.step === step && point.occurrence === count) server.crash(point, `${label} reached ${step} (${ordinal(count)} time)`);
+          }
           const hit = crashes.some((point) => point.process === name && (
             ("occurrence" in point && point.step === step && point.occurrence === count) ||
             ("probability" in point && (point.step === undefined || point.step === step) && world.chance(point.probability))));
           if (!hit) return;
-          world.record({ kind: "crash point", from: label, detail: `${step} (${count}${count === 1 ? "st" : count === 2 ? "nd" : count === 3 ? "rd" : "th"} time)` });
+          world.record({ kind: "crash point", from: label, detail: `${step} (${ordinal(count)} time)` });
           crash(step);
           return new Promise<never>(() => {});
         },
@@ -333,7 +442,9 @@ export async function simulate(given: SimulateOptions): Promise<SimulationResult
     if (error instanceof Error && error.message.startsWith("process ")) throw error;
     throw new Error(`the processes had not returned ${limitMs} ms into the run: a program must return once its signal is aborted`, { cause: error });
   }
-  await readBack(world, broker, history, options.topics);
+  // A broker restart still under way finishes before the log is read.
+  await server.up();
+  await readBack(world, server.broker, history, options.topics);
 
   const entries = history.entries;
   const checks = Object.fromEntries(Object.entries(options.checks ?? {}).map(([name, check]) => [name, check(entries)]));
@@ -344,9 +455,131 @@ export async function simulate(given: SimulateOptions): Promise<SimulationResult
     trace: world.trace,
     replay: { seed, faults },
     stepsReached: stepsReached(reached),
+    eventsRun: world.scheduler.eventsRun,
     timeline: (detail = "faults", linesMax = 40) => timelineLines(world.trace, detail, linesMax).join("\n"),
     traceText: () => world.traceText(),
   };
+}
+
+const ordinal = (n: number): string => `${n}${n % 100 >= 11 && n % 100 <= 13 ? "th" : n % 10 === 1 ? "st" : n % 10 === 2 ? "nd" : n % 10 === 3 ? "rd" : "th"}`;
+
+/**
+ * The run's broker and its faults: it crashes (power loss or a halt) and
+ * restarts on the same disk, and a failed fsync takes its log offline until
+ * its supervisor restarts it. Without broker faults it is a plain broker on
+ * MemoryStorage, and the links reach it directly.
+ */
+class SimulatedBroker {
+  /** What the links call: the current broker, or, with broker faults, a gate that loses requests while it is down. */
+  readonly target: RequestTarget | (() => RequestTarget);
+  #broker: Broker;
+  #process: SimulatedProcess;
+  #down = false;
+  /** Counts the broker's deaths: an answer computed by a broker that died since is never sent. */
+  #deaths = 0;
+  #restarting: Promise<void> | null = null;
+
+  private constructor(private readonly world: World, private readonly open: (scheduler: SimulatedProcess["scheduler"]) => Promise<Broker>,
+    broker: Broker, process: SimulatedProcess, private readonly disk: SimulatedDisk | null, faulty: boolean) {
+    this.#broker = broker;
+    this.#process = process;
+    this.target = faulty ? this.#gate() : () => this.#broker;
+  }
+
+  static async start(world: World, config: Readonly<Record<string, string>>, faults: BrokerFaults | undefined): Promise<SimulatedBroker> {
+    const faulty = faults !== undefined && ((faults.crashes ?? []).length > 0 || faults.fsync !== undefined);
+    const disk = faulty ? new SimulatedDisk(world, faults?.fsync ?? {}) : null;
+    const storage = disk ?? new MemoryStorage();
+    const open = (scheduler: SimulatedProcess["scheduler"]) => Broker.open({
+      storage, scheduler, random: world.random, config: { "group.initial.rebalance.delay.ms": "0", ...config },
+    });
+    const process = new SimulatedProcess(world, "broker");
+    const server = new SimulatedBroker(world, open, await open(process.scheduler), process, disk, faulty);
+    if (disk !== null && faults?.fsync !== undefined) {
+      const { restartAfterMs = FSYNC_RESTART_AFTER_MS_DEFAULT, powerLoss } = faults.fsync;
+      disk.onFsyncFailure = () => {
+        server.#restarting ??= (async () => {
+          await sleep(world.scheduler, restartAfterMs);
+          await server.#halt(powerLoss ?? world.chance(0.5), "log dir offline after a failed fsync");
+          await server.#restart(restartAfterMs);
+        })().finally(() => { server.#restarting = null; });
+      };
+    }
+    return server;
+  }
+
+  get broker(): Broker {
+    return this.#broker;
+  }
+
+  /** Resolves once no restart is under way. */
+  async up(): Promise<void> {
+    while (this.#restarting !== null) await this.world.scheduler.runUntilSettled(this.#restarting, 60_000);
+  }
+
+  /** Kills the broker now and restarts it `restartAfterMs` later (nothing, if it is already down). */
+  crash(crash: BrokerCrash, why: string): void {
+    if (this.#down || this.#restarting !== null) return;
+    const restartAfterMs = crash.restartAfterMs ?? 0;
+    this.#restarting = (async () => {
+      await this.#halt(crash.powerLoss ?? true, why);
+      await sleep(this.world.scheduler, restartAfterMs);
+      await this.#restart(restartAfterMs);
+    })().finally(() => { this.#restarting = null; });
+  }
+
+  async #halt(powerLoss: boolean, why: string): Promise<void> {
+    this.#down = true;
+    this.#deaths++;
+    this.#process.crash(powerLoss ? `power lost (${why})` : `halted (${why})`);
+    if (!powerLoss) return;
+    await this.disk!.crash({
+      survivingUnsyncedBytes: (file, unsynced) => {
+        const kept = this.world.between(0, unsynced);
+        this.world.record({ kind: "disk", from: "broker", detail: `${file}: ${kept} of ${unsynced} unsynced bytes survive` });
+        return kept;
+      },
+    });
+  }
+
+  async #restart(retryAfterMs: number): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      const process = new SimulatedProcess(this.world, "broker");
+      try {
+        this.#broker = await this.open(process.scheduler);
+        this.#process = process;
+        break;
+      } catch (error) {
+        if (!(error instanceof LoglabError) || tries >= BROKER_RESTART_TRIES) throw error;
+        process.crash(`restart failed: ${error.message}`);
+        await sleep(this.world.scheduler, retryAfterMs);
+      }
+    }
+    this.#down = false;
+    this.world.record({ kind: "restart", from: "broker", detail: "recovered its logs" });
+    for (const recovery of this.#broker.logs.recoveries) {
+      if (recovery.truncatedBytes > 0) this.world.record({ kind: "recovered", from: "broker", detail: `${recovery.topicPartition}: truncated ${recovery.truncatedBytes} bytes` });
+    }
+  }
+
+  /** The broker as the links reach it: while it is down, requests are lost, and so are answers of a broker that has died since. */
+  #gate(): RequestTarget {
+    const never = () => new Promise<never>(() => {});
+    return mapTransport(() => this.#broker, (method, call) => async (...args) => {
+      if (this.#down) {
+        this.world.record({ kind: "lost", to: "broker", detail: `${method} (the broker is down)` });
+        return never();
+      }
+      const deaths = this.#deaths;
+      try {
+        const answer = await call(...args);
+        return this.#deaths === deaths ? answer : never();
+      } catch (error) {
+        if (this.#deaths !== deaths) return never();
+        throw error;
+      }
+    });
+  }
 }
 
 function stepsReached(reached: ReadonlyMap<string, number>): Record<string, Record<string, number>> {

@@ -1,25 +1,19 @@
 // A consumer process dies inside the simulated world: two processes of one
-// group run one of the talk's loops over simulated links; at a random
-// virtual time the first dies (timers dropped, no leave-group), its session
-// expires, and a new process starts and joins the group. The processing
-// steps go into a history, and the checker says which records were
-// delivered to the processing step twice or never, against what the loop's
-// configuration promises.
+// group run one of the talk's loops over simulated links; at a virtual time
+// the first dies (timers dropped, no leave-group), its session expires, and
+// a new incarnation of it starts and joins the group. Written on simulate():
+// each process is a program that records `processed` for each record it
+// has processed, and the public processing checks say which records were
+// processed twice or never, against what the loop's configuration promises.
 
+import { type ConsumerConfig, LoglabError, SeededRandom } from "../../src/index.ts";
 import {
-  Broker, Consumer, type ConsumerConfig, encodeBatch, LoglabError, MemoryStorage, sleep,
-} from "../../src/index.ts";
-import type { ConsumerLoop } from "../crash-lab.ts";
-import {
-  atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, MANUAL_STORE_CONFIG, type Process, TALK_TOPIC,
+  atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, MANUAL_STORE_CONFIG, TALK_TOPIC,
 } from "../../src/examples/index.ts";
-import { History } from "../history.ts";
-import { simulatedLink } from "../network.ts";
-import { SimulatedProcess } from "../process.ts";
-import { checkProcessing } from "../processing-checker.ts";
+import { atLeastOnce, atMostOnce } from "../checks.ts";
 import { linkFaults, type Schedule } from "../schedule.ts";
-import { World } from "../world.ts";
-import type { Guarantee } from "./delivery.ts";
+import { type Program, recordAddress, simulate } from "../simulate.ts";
+import type { ConsumerLoop, Guarantee } from "./delivery.ts";
 import type { RunResult } from "./run-result.ts";
 
 const PARTITIONS = 2;
@@ -48,83 +42,71 @@ export const LOOPS: readonly LoopUnderTest[] = [
   { label: "basic consumer (auto-commit every 100 ms)", guarantee: "none", loop: basicConsumerLoop, config: BASIC_CONSUMER_CONFIG },
 ];
 
-/** What a record is called in the history: its partition and offset. */
-const recordName = (partition: number, offset: number) => `${TALK_TOPIC}-${partition}@${offset}`;
-
-/** Every record the scenario writes, by its history name: what the processing checker counts. */
+/** Every record the scenario writes, by where it is (topic-partition@offset): what the processing checks count. */
 export const CONSUMER_CRASH_RECORDS: readonly string[] = Array.from(
-  { length: PARTITIONS * RECORDS_PER_PARTITION }, (_, i) => recordName(Math.floor(i / RECORDS_PER_PARTITION), i % RECORDS_PER_PARTITION),
+  { length: PARTITIONS * RECORDS_PER_PARTITION },
+  (_, i) => recordAddress({ topic: TALK_TOPIC, partition: Math.floor(i / RECORDS_PER_PARTITION), offset: i % RECORDS_PER_PARTITION }),
 );
 
-export async function runConsumerCrash(seed: number, underTest: LoopUnderTest, schedule: Schedule = {}): Promise<RunResult> {
-  const world = new World(seed);
-  const broker = await Broker.open({
-    storage: new MemoryStorage(), scheduler: world.scheduler, random: world.random, config: { "group.initial.rebalance.delay.ms": "0" },
-  });
-  await broker.logs.createTopic(TALK_TOPIC, PARTITIONS);
-  for (let partition = 0; partition < PARTITIONS; partition++) {
-    const batch = encodeBatch({ baseTimestamp: world.nowMs, records: Array.from({ length: RECORDS_PER_PARTITION }, (_, i) => ({ value: `record ${i}` })) });
-    await broker.produce({ acks: -1, partitions: [{ topic: TALK_TOPIC, partition, records: batch }] });
-  }
-  const history = new History(() => world.nowMs);
-  // By default the crash falls while the records are being processed (they take about a second).
-  const crashAtMs = schedule.consumer?.crashAtMs ?? world.between(200, 1200);
-  const restartAfterMs = schedule.consumer?.restartAfterMs ?? world.between(100, 3000);
-
-  /** Starts a consumer process running the loop until RUN_MS; resolves when it has closed (never, if it dies). */
-  const start = (name: string): { process: SimulatedProcess; done: Promise<void> } => {
-    const process = new SimulatedProcess(world, name);
-    const link = process.connect(simulatedLink(world, broker, name, linkFaults(schedule, name, { delayMs: [5, 30] })));
-    const consumer = new Consumer(link, { scheduler: process.scheduler, random: world.random }, { ...underTest.config, ...GROUP_TIMING });
-    consumer.subscribe([TALK_TOPIC]);
-    const handle: Process = async (record) => {
-      const value = recordName(record.partition, record.offset);
-      history.invoke(name, "process", value);
-      await sleep(process.scheduler, PROCESS_MS);
-      history.complete(name, "process", value, "ok");
-    };
-    const done = (async () => {
-      while (world.elapsedMs < RUN_MS) {
-        try {
-          await underTest.loop(consumer, handle, async () => {}, 1);
-        } catch (error) {
-          // A commit refused in a rebalance ends this round of the loop; the process polls again, as a real one would.
-          if (!(error instanceof LoglabError)) throw error;
-          world.record({ kind: "error", from: name, detail: error.message });
-          await sleep(process.scheduler, ERROR_BACKOFF_MS);
-        }
-      }
-      await consumer.close();
-    })();
-    return { process, done };
+/**
+ * A group member running `underTest`'s loop one poll at a time until the
+ * run's time is up. Processing a record takes PROCESS_MS, and its effect
+ * (`record("processed", …)`) lands halfway: a crash in the second half
+ * leaves a record processed whose processing had not finished.
+ */
+export const groupMember = (underTest: LoopUnderTest): Program => async ({ consumer, record, sleep, signal }) => {
+  const member = consumer({ ...underTest.config, ...GROUP_TIMING });
+  member.subscribe([TALK_TOPIC]);
+  const handle = async (received: { topic: string; partition: number; offset: number }) => {
+    await sleep(PROCESS_MS / 2);
+    record("processed", recordAddress(received));
+    await sleep(PROCESS_MS / 2);
   };
+  while (!signal.aborted) {
+    try {
+      await underTest.loop(member, handle, async () => {}, 1);
+    } catch (error) {
+      // A commit refused in a rebalance ends this round of the loop; the process polls again, as a real one would.
+      if (!(error instanceof LoglabError)) throw error;
+      record("error", error.message);
+      await sleep(ERROR_BACKOFF_MS);
+    }
+  }
+  await member.close();
+};
 
-  const first = start("consumer-1");
-  const second = start("consumer-2");
-  world.scheduler.setTimer(crashAtMs, () => first.process.crash());
-  const successor = new Promise<Promise<void>>((resolve) => {
-    world.scheduler.setTimer(crashAtMs + restartAfterMs, () => {
-      world.record({ kind: "restart", from: "consumer-3", detail: "a new process takes consumer-1's place in the group" });
-      resolve(start("consumer-3").done);
-    });
+export async function runConsumerCrash(seed: number, underTest: LoopUnderTest, schedule: Schedule = {}): Promise<RunResult> {
+  // By default the crash falls while the records are being processed (they take about a second).
+  const random = new SeededRandom(seed);
+  const crashAtMs = schedule.consumer?.crashAtMs ?? 200 + random.nextInt(1001);
+  const restartAfterMs = schedule.consumer?.restartAfterMs ?? 100 + random.nextInt(2901);
+  const program = groupMember(underTest);
+  const result = await simulate({
+    seed,
+    topics: [{ name: TALK_TOPIC, partitions: PARTITIONS }],
+    inputs: Array.from({ length: PARTITIONS * RECORDS_PER_PARTITION }, (_, i) => ({
+      topic: TALK_TOPIC, value: `record ${i % RECORDS_PER_PARTITION}`, partition: Math.floor(i / RECORDS_PER_PARTITION),
+    })),
+    processes: { "consumer-1": program, "consumer-2": program },
+    runForMs: RUN_MS,
+    faults: {
+      links: Object.fromEntries(["consumer-1", "consumer-2"].map((name) => [name, linkFaults(schedule, name, { delayMs: [5, 30] })])),
+      crashes: [{ process: "consumer-1", atMs: crashAtMs }],
+      restartAfterMs: [restartAfterMs, restartAfterMs],
+    },
+    checks: { "at-most-once": atMostOnce(CONSUMER_CRASH_RECORDS), "at-least-once": atLeastOnce(CONSUMER_CRASH_RECORDS) },
   });
-  await world.scheduler.runUntilSettled(Promise.all([second.done, successor.then((done) => done)]), RUN_MS * 3);
-
-  const verdict = checkProcessing(history.entries, CONSUMER_CRASH_RECORDS);
-  // At-most-once promises no record reaches the processing step twice; at-least-once, that every record's processing completes.
+  // At-most-once promises no record is processed twice; at-least-once, that every record is processed.
   const { guarantee } = underTest;
-  const repeats = verdict.deliveredTwice.map(({ value, times }) => `${value} delivered to the processing step ${times} times`);
-  const losses = [
-    ...verdict.neverDelivered.map((value) => `${value} never delivered to the processing step`),
-    ...verdict.neverCompleted.map((value) => `${value} delivered, but the crash cut its processing short and no one redid it`),
-  ];
+  const repeats = result.checks["at-most-once"]!.explanation;
+  const losses = result.checks["at-least-once"]!.explanation;
   const violations = [...(guarantee === "at-most-once" ? repeats : []), ...(guarantee === "at-least-once" ? losses : [])];
   const notes = [
-    `consumer-1 crashed at ${crashAtMs} ms; consumer-3 started ${restartAfterMs} ms later`,
+    `consumer-1 crashed at ${crashAtMs} ms; consumer-1#2 started ${restartAfterMs} ms later`,
     ...(guarantee === "at-most-once" ? [] : repeats),
     ...(guarantee === "at-least-once" ? [] : losses),
   ];
-  return { label: underTest.label, promised: underTest.guarantee !== "none", violations, notes, trace: world.trace, history: history.entries };
+  return { label: underTest.label, promised: guarantee !== "none", violations, notes, trace: result.trace, history: result.history };
 }
 
 export async function consumerCrash(seed: number, schedule: Schedule = {}): Promise<RunResult[]> {

@@ -2,7 +2,8 @@
 // later ones overtake them: the two generals' producer keeps retrying
 // through the cut. Held-back requests that arrive after their retry did
 // write a value twice, or after the next value, out of order, unless the
-// producer is idempotent and the broker checks its sequence numbers.
+// producer is idempotent and the broker checks its sequence numbers. The
+// two generals' producer program, run by simulate() over such a link.
 
 import type { LinkFaults } from "../network.ts";
 import type { Schedule } from "../schedule.ts";

@@ -1,31 +1,27 @@
 // The two generals: a producer sends values to the broker over a link that
 // loses answers. The producer cannot tell a lost request from a lost answer,
 // so it retries; without idempotence a retry after a lost answer writes the
-// value twice, with idempotence the broker recognises the retry.
+// value twice, with idempotence the broker recognises the retry. The
+// scenario is a producer program run by simulate(); sendOverLossyLink, the
+// same producer without simulate(), is what the web lesson watches request
+// by request.
 
-import { Broker, type BrokerTransport, decodeBatches, MemoryStorage, Producer, type ProducerConfig } from "../../src/index.ts";
+import { Broker, type BrokerTransport, decodeBatches, LoglabError, MemoryStorage, Producer, type ProducerConfig } from "../../src/index.ts";
 import { checkLog, type Verdict } from "../checker.ts";
+import { noDuplicates, noLostWrites, noUnsentWrites, partitionOrder } from "../checks.ts";
 import { History } from "../history.ts";
 import type { RunResult } from "./run-result.ts";
 import { type LinkFaults, simulatedLink } from "../network.ts";
 import { recordedSend } from "../operations.ts";
 import { linkFaults, type Schedule } from "../schedule.ts";
+import { type Check, type Program, simulate, type SimulationResult } from "../simulate.ts";
 import { World } from "../world.ts";
-
-export interface TwoGeneralsRun {
-  readonly label: string;
-  /** Whether this configuration promises that the checker finds nothing. */
-  readonly promised: boolean;
-  readonly verdict: Verdict;
-  readonly world: World;
-  readonly history: History;
-}
 
 /** The topic the two-generals producer writes its payments to. */
 export const TOPIC = "payments";
 
 /** The values a read of the whole log returns, in offset order. */
-export async function logValues(broker: Broker, topic: string, partition = 0): Promise<string[]> {
+async function logValues(broker: Broker, topic: string, partition = 0): Promise<string[]> {
   const values: string[] = [];
   let offset = 0;
   for (;;) {
@@ -71,27 +67,60 @@ export async function sendOverLossyLink(setup: LossyLinkSetup): Promise<{ histor
   return { history, values, verdict: checkLog(history.entries, values) };
 }
 
+/** The checks a two-generals run is judged by: nothing acknowledged lost, nothing twice, nothing refused or unsent, each partition in order. */
+export const TWO_GENERALS_CHECKS: Readonly<Record<string, Check>> = {
+  "no lost writes": noLostWrites, "no duplicates": noDuplicates, "no unsent writes": noUnsentWrites, "partition order": partitionOrder,
+};
+
+/** Sends payment-0, payment-1, … one at a time with the scenario's settings; a send that fails is in the history, and the next one goes. */
+export const paymentsProducer = (messages: number, idempotent: boolean): Program => async ({ producer }) => {
+  const payments = producer({ ...TWO_GENERALS_PRODUCER, "enable.idempotence": idempotent });
+  for (let i = 0; i < messages; i++) {
+    try {
+      await payments.send({ topic: TOPIC, messages: [{ value: `payment-${i}`, partition: 0 }] });
+    } catch (error) {
+      if (!(error instanceof LoglabError)) throw error;
+    }
+  }
+};
+
+/** One two-generals run on simulate(): what the checks found, and the run itself. */
+export interface TwoGeneralsRun {
+  readonly label: string;
+  /** Whether this configuration promises that the checks find nothing. */
+  readonly promised: boolean;
+  /** Every check's findings, one line each. */
+  readonly violations: readonly string[];
+  readonly result: SimulationResult;
+}
+
 /** One two-generals run: `messages` payments over a link that loses answers, with or without idempotence. */
 export async function runTwoGenerals(
   seed: number, idempotent: boolean, messages = 20, loseAnswer = 0.3, schedule: Schedule = {},
 ): Promise<TwoGeneralsRun> {
-  const world = new World(seed);
-  const faults = linkFaults(schedule, "producer", { loseAnswer, only: ["produce"], delayMs: [1, 20] });
-  const { verdict, history } = await sendOverLossyLink({ world, idempotent, messages, faults });
-  return { label: idempotent ? "with idempotence" : "without idempotence", promised: idempotent, verdict, world, history };
+  const result = await simulate({
+    seed,
+    topics: [{ name: TOPIC, partitions: 1 }],
+    processes: { producer: paymentsProducer(messages, idempotent) },
+    runForMs: 60_000,
+    faults: { links: { producer: linkFaults(schedule, "producer", { loseAnswer, only: ["produce"], delayMs: [1, 20] }) } },
+    checks: TWO_GENERALS_CHECKS,
+  });
+  const violations = Object.values(result.checks).flatMap((verdict) => verdict.explanation);
+  return { label: idempotent ? "with idempotence" : "without idempotence", promised: idempotent, violations, result };
 }
 
-/** A run as the simulator reports it: the checker's explanation, and how many sends had an unknown outcome. */
-export function reportTwoGenerals({ label, promised, verdict, world, history }: TwoGeneralsRun): RunResult {
+/** A run as the simulator reports it: the checks' findings, and how many sends had an unknown outcome. */
+export function reportTwoGenerals({ label, promised, violations, result }: TwoGeneralsRun): RunResult {
+  const unknown = result.history.filter((e) => e.op === "send" && e.type === "info").map((e) => e.value);
+  const inLog = new Set(result.history.filter((e) => e.op === "read").map((e) => e.value));
   return {
     label,
     promised,
-    violations: verdict.explanation,
-    notes: verdict.indeterminate.length === 0 ? [] : [
-      `${verdict.indeterminate.length} send(s) with unknown outcome (${verdict.indeterminate.filter((i) => i.inLog).length} in the log)`,
-    ],
-    trace: world.trace,
-    history: history.entries,
+    violations,
+    notes: unknown.length === 0 ? [] : [`${unknown.length} send(s) with unknown outcome (${unknown.filter((value) => inLog.has(value)).length} in the log)`],
+    trace: result.trace,
+    history: result.history,
   };
 }
 

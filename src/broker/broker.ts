@@ -8,21 +8,23 @@ import {
   InvalidRecordError, LoglabError, validateBatches,
 } from "../format/index.ts";
 import {
-  InvalidConfigError, LOG_CONFIG_KEYS, LogManager, type PartitionLog, UnknownTopicOrPartitionError,
+  InvalidConfigError, InvalidTopicError, LOG_CONFIG_KEYS, LogManager, type PartitionLog, UnknownTopicOrPartitionError,
 } from "../log/index.ts";
 import { OperationQueue, type Random, type Scheduler, systemRandom } from "../runtime/index.ts";
 import type { Storage } from "../storage/index.ts";
-import { BrokerNotAvailableError, InvalidCommitOffsetError, InvalidRequiredAcksError, OffsetMetadataTooLargeError } from "./errors.ts";
 import {
-  GroupCoordinator, type GroupDescription, type JoinGroupRequest, type JoinGroupResponse, type MemberRequest,
+  BrokerNotAvailableError, InvalidCommitOffsetError, InvalidRequiredAcksError, OffsetMetadataTooLargeError, UnstableOffsetCommitError,
+} from "./errors.ts";
+import {
+  GroupCoordinator, type GroupDescription, type GroupState, type JoinGroupRequest, type JoinGroupResponse, type MemberRequest,
   type SyncGroupRequest, type SyncGroupResponse,
 } from "./group-coordinator.ts";
-import { OffsetStore } from "./offset-store.ts";
+import { OFFSETS_TOPIC, OffsetStore } from "./offset-store.ts";
 import { ProducerIdManager } from "./producer-ids.ts";
 import { PartitionTransactions } from "./partition-transactions.ts";
 import { lastSequenceOf, ProducerStateManager } from "./producer-state.ts";
 import { skipDamage } from "./replay-damage.ts";
-import { TransactionCoordinator, type TransactionOffsets } from "./transaction-coordinator.ts";
+import { TRANSACTION_STATE_TOPIC, TransactionCoordinator, type TransactionOffsets } from "./transaction-coordinator.ts";
 import type {
   FetchRequest, FetchResponse, InitProducerIdResponse, ListOffsetsRequest, OffsetCommitRequest,
   OffsetFetchResponse, PartitionFetchResponse, PartitionListOffsetsResponse, PartitionProduceResponse, ProduceRequest,
@@ -102,6 +104,8 @@ export class Broker {
   /** Set by close(): from then on every request is refused with BrokerNotAvailableError. */
   #closing: Promise<void> | null = null;
   readonly #warnings: string[];
+  /** The configs the broker was opened with, by Kafka name. */
+  readonly config: Readonly<Record<string, string>>;
 
   private constructor(
     readonly logs: LogManager,
@@ -111,8 +115,10 @@ export class Broker {
     private readonly scheduler: Scheduler,
     random: Random,
     warnings: string[],
+    config: Readonly<Record<string, string>>,
   ) {
     this.#warnings = warnings;
+    this.config = config;
     this.groups = new GroupCoordinator({ scheduler, random, initialRebalanceDelayMs: settings.initialRebalanceDelayMs });
   }
 
@@ -124,7 +130,7 @@ export class Broker {
     const warn = (text: string): void => void warnings.push(text);
     const broker = new Broker(
       logs, await OffsetStore.open(logs, warn), await ProducerIdManager.open(options.storage), settings, options.scheduler,
-      options.random ?? systemRandom, warnings,
+      options.random ?? systemRandom, warnings, { ...options.config },
     );
     for (const log of logs.allLogs()) await broker.#rebuildProducerState(log);
     // Opened last: it may write markers to complete transactions a crash left unfinished.
@@ -269,10 +275,39 @@ export class Broker {
     return this.#txnCoordinator.addPartitions(request.transactionalId, request.producerId, request.producerEpoch, request.partitions);
   }
 
-  /** AddOffsetsToTxn with its TxnOffsetCommit: the offsets commit with the transaction. */
+  /**
+   * AddOffsetsToTxn with its TxnOffsetCommit, as the in-process client sends
+   * them: the offsets commit with the transaction.
+   */
   async addOffsetsToTxn(request: TransactionRequest & { readonly offsets: TransactionOffsets }): Promise<void> {
     this.#ensureOpen("AddOffsetsToTxn");
     return this.#txnCoordinator.addOffsets(request.transactionalId, request.producerId, request.producerEpoch, request.offsets);
+  }
+
+  /** AddOffsetsToTxn as Kafka's wire protocol sends it: the group whose offsets TxnOffsetCommit will carry. */
+  async addOffsetsGroupToTxn(request: TransactionRequest & { readonly groupId: string }): Promise<void> {
+    this.#ensureOpen("AddOffsetsToTxn");
+    return this.#txnCoordinator.addOffsetsGroup(request.transactionalId, request.producerId, request.producerEpoch, request.groupId);
+  }
+
+  /**
+   * TxnOffsetCommit: offsets held by the transaction, committed by EndTxn's
+   * commit only. A member's generation is checked as OffsetCommit checks it
+   * (generation -1 and no member id skip the check, as older clients send).
+   */
+  async txnOffsetCommit(request: TransactionRequest & { readonly offsets: TransactionOffsets; readonly generationId?: number; readonly memberId?: string }): Promise<void> {
+    this.#ensureOpen("TxnOffsetCommit");
+    const { groupId, offsets } = request.offsets;
+    if ((request.generationId ?? -1) >= 0 || (request.memberId ?? "") !== "") {
+      const membership = this.groups.validateCommit({ groupId, generationId: request.generationId ?? -1, memberId: request.memberId ?? "" });
+      if (membership !== null) throw membership;
+    }
+    for (const { topic, partition, offset, metadata = "" } of offsets) {
+      await this.#log({ topic, partition }, false);
+      if (new TextEncoder().encode(metadata).length > OFFSET_METADATA_BYTES_MAX) throw new OffsetMetadataTooLargeError(metadata.length, OFFSET_METADATA_BYTES_MAX);
+      if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidCommitOffsetError(offset);
+    }
+    return this.#txnCoordinator.commitOffsets(request.transactionalId, request.producerId, request.producerEpoch, request.offsets);
   }
 
   /** EndTxn. */
@@ -414,6 +449,60 @@ export class Broker {
   }
 
   /**
+   * DescribeGroups as Kafka answers it: a group with members or a generation
+   * as it is, one with only committed offsets Empty, and null (Kafka's "Dead")
+   * for a group the broker does not know.
+   */
+  findGroup(groupId: string): GroupDescription | null {
+    this.#ensureOpen("DescribeGroups");
+    if (this.groups.hasGroup(groupId)) return this.groups.describeGroup(groupId);
+    if (this.offsets.committedAll(groupId).length === 0) return null;
+    return { groupId, state: "Empty", generationId: 0, protocolName: "", leaderId: "", members: [] };
+  }
+
+  /**
+   * The groups this broker knows, as ListGroups answers: those with members
+   * or a generation, and those with only committed offsets (Empty).
+   */
+  listGroups(): { groupId: string; state: GroupState; protocolType: string }[] {
+    this.#ensureOpen("ListGroups");
+    const known = new Map(this.groups.listGroups().map((g) => [g.groupId, g]));
+    for (const groupId of this.offsets.groupIds()) if (!known.has(groupId)) known.set(groupId, { groupId, state: "Empty", protocolType: "consumer" });
+    return [...known.values()].sort((a, b) => a.groupId.localeCompare(b.groupId));
+  }
+
+  /**
+   * DeleteTopics: deletes the topic's logs and forgets its producers' and
+   * transactions' state and the offsets groups committed for it. Internal
+   * topics cannot be deleted.
+   */
+  async deleteTopic(topic: string): Promise<void> {
+    this.#ensureOpen("DeleteTopics");
+    if (topic === OFFSETS_TOPIC || topic === TRANSACTION_STATE_TOPIC) throw new InvalidTopicError(topic, "an internal topic cannot be deleted");
+    await this.#adminQueue.run(async () => {
+      const { partitions } = this.logs.describeTopic(topic);
+      const names = Array.from({ length: partitions }, (_, partition) => this.logs.log(topic, partition).topicPartition);
+      // Holds every partition's queue: appends already queued finish first, and none runs during the delete
+      // (those queued meanwhile then meet the closed log).
+      let release = (): void => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await Promise.all(names.map((name) => new Promise<void>((entered) => void this.#queue(name).run(() => (entered(), held)))));
+      try {
+        await this.logs.deleteTopic(topic);
+        // As Kafka's group coordinator does for deleted partitions.
+        await this.offsets.forgetTopic(topic, this.scheduler.nowMs());
+        for (const name of names) {
+          this.#producerStates.delete(name);
+          this.#transactions.delete(name);
+          this.#partitionQueues.delete(name);
+        }
+      } finally {
+        release();
+      }
+    });
+  }
+
+  /**
    * Commits offsets for a group: from a member of its current generation, or
    * with generation -1 into an empty group (a consumer without a group).
    */
@@ -447,14 +536,22 @@ export class Broker {
     return { partitions };
   }
 
-  /** The group's committed offsets for `partitions`, or all of them when none are named. */
-  async offsetFetch(groupId: string, partitions?: readonly TopicPartition[]): Promise<OffsetFetchResponse> {
+  /**
+   * The group's committed offsets for `partitions`, or all of them when none
+   * are named. With `requireStable` (Kafka's require_stable, sent by
+   * read_committed consumers), a partition whose offsets an unfinished
+   * transaction holds answers UnstableOffsetCommitError instead.
+   */
+  async offsetFetch(groupId: string, partitions?: readonly TopicPartition[], requireStable = false): Promise<OffsetFetchResponse> {
     this.#ensureOpen("OffsetFetch");
     const targets = partitions ?? this.offsets.committedAll(groupId).map(({ topic, partition }) => ({ topic, partition }));
     return {
       partitions: targets.map(({ topic, partition }) => {
         const committed = this.offsets.committed(groupId, topic, partition);
         const known = this.logs.hasTopic(topic) && partition < this.logs.describeTopic(topic).partitions;
+        if (known && requireStable && this.#txnCoordinator.hasPendingOffsets(groupId, { topic, partition })) {
+          return { topic, partition, error: new UnstableOffsetCommitError(groupId, `${topic}-${partition}`), offset: -1, metadata: "" };
+        }
         return {
           topic, partition,
           error: known ? null : new UnknownTopicOrPartitionError(topic, partition),

@@ -117,3 +117,20 @@ export class InvalidCommitOffsetError extends LoglabError {
     super("INVALID_COMMIT_OFFSET_SIZE", `a committed offset must be a non-negative integer, got ${offset}`);
   }
 }
+
+/** A transaction still being completed (its markers are being written): CONCURRENT_TRANSACTIONS, retriable. */
+export class ConcurrentTransactionsError extends LoglabError {
+  constructor(readonly transactionalId: string, state: string) {
+    super("CONCURRENT_TRANSACTIONS", `transaction ${transactionalId} is ${state}: retry once it completes`);
+  }
+}
+
+/**
+ * A committed offset asked for with require_stable while a transaction still
+ * holds offsets for that partition: UNSTABLE_OFFSET_COMMIT, retriable.
+ */
+export class UnstableOffsetCommitError extends LoglabError {
+  constructor(readonly groupId: string, readonly topicPartition: string) {
+    super("UNSTABLE_OFFSET_COMMIT", `group ${groupId} has offsets for ${topicPartition} in a transaction not yet complete`);
+  }
+}

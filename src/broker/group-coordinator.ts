@@ -76,7 +76,13 @@ export interface GroupDescription {
   readonly generationId: number;
   readonly protocolName: string;
   readonly leaderId: string;
-  readonly members: readonly { readonly memberId: string; readonly clientId: string; readonly assignment: Uint8Array }[];
+  readonly members: readonly {
+    readonly memberId: string;
+    readonly clientId: string;
+    /** The member's metadata for the group's protocol (empty before one is chosen). */
+    readonly metadata: Uint8Array;
+    readonly assignment: Uint8Array;
+  }[];
 }
 
 interface Member {
@@ -369,11 +375,27 @@ export class GroupCoordinator {
     }
   }
 
+  /** The groups with members or a generation behind them, for ListGroups (classic consumer groups only). */
+  listGroups(): { groupId: string; state: GroupState; protocolType: string }[] {
+    return [...this.#groups.values()]
+      .filter((group) => group.members.size > 0 || group.generationId > 0)
+      .map((group) => ({ groupId: group.groupId, state: group.state, protocolType: "consumer" }));
+  }
+
+  /** Whether the group has members or a generation behind it (DescribeGroups answers "Dead" for the others). */
+  hasGroup(groupId: string): boolean {
+    const group = this.#groups.get(groupId);
+    return group !== undefined && (group.members.size > 0 || group.generationId > 0);
+  }
+
   describeGroup(groupId: string): GroupDescription {
     const group = this.#group(groupId);
     return {
       groupId, state: group.state, generationId: group.generationId, protocolName: group.protocolName, leaderId: group.leaderId,
-      members: [...group.members.values()].map((m) => ({ memberId: m.memberId, clientId: m.clientId, assignment: m.assignment })),
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId, clientId: m.clientId, assignment: m.assignment,
+        metadata: m.protocols.find((p) => p.name === group.protocolName)?.metadata ?? EMPTY,
+      })),
     };
   }
 }

@@ -4,7 +4,8 @@ export { Broker, type BrokerOptions, OFFSET_METADATA_BYTES_MAX } from "./broker.
 export {
   BrokerNotAvailableError, IllegalGenerationError, InconsistentGroupProtocolError, InvalidCommitOffsetError, InvalidProducerEpochError,
   InvalidProducerIdMappingError, InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError, OffsetMetadataTooLargeError,
-  OutOfOrderSequenceError, PartitionNotAssignedError, RebalanceInProgressError, UnknownMemberIdError,
+  OutOfOrderSequenceError, PartitionNotAssignedError, RebalanceInProgressError, UnknownMemberIdError, ConcurrentTransactionsError,
+  UnstableOffsetCommitError,
 } from "./errors.ts";
 export { type AbortedTransaction } from "./partition-transactions.ts";
 export { TRANSACTION_STATE_TOPIC, type TransactionOffsets, type TransactionState } from "./transaction-coordinator.ts";

@@ -74,6 +74,22 @@ export class OffsetStore {
     return this.#groups.get(group)?.get(cacheKey(topic, partition));
   }
 
+  /** Forgets every group's offsets for `topic` (a deleted topic), with tombstones so a replay forgets them too. */
+  async forgetTopic(topic: string, nowMs: number): Promise<void> {
+    const keys: OffsetKey[] = [];
+    for (const [group, offsets] of this.#groups) {
+      for (const entry of offsets.values()) if (entry.topic === topic) keys.push({ group, topic, partition: entry.partition });
+    }
+    if (keys.length === 0) return;
+    await this.log.appendRecords(keys.map((key) => ({ key: encoder.encode(JSON.stringify(key)), value: null, timestamp: nowMs })));
+    for (const key of keys) this.#apply(key, null);
+  }
+
+  /** The groups with committed offsets. */
+  groupIds(): string[] {
+    return [...this.#groups].filter(([, offsets]) => offsets.size > 0).map(([groupId]) => groupId);
+  }
+
   /** Every committed offset of `group`. */
   committedAll(group: string): { topic: string; partition: number; committed: OffsetAndMetadata }[] {
     return [...(this.#groups.get(group)?.values() ?? [])].map(({ topic, partition, ...committed }) => ({ topic, partition, committed }));

@@ -1,15 +1,16 @@
 // Transactions as Kafka's transaction coordinator runs them (KIP-98). A
 // transactional.id maps to a producer id and epoch; InitProducerId bumps the
 // epoch, fencing the previous incarnation and aborting what it left open;
-// AddPartitionsToTxn and AddOffsetsToTxn record what a transaction touches;
-// EndTxn writes COMMIT or ABORT markers to every partition and, on commit,
-// the consumer offsets sent with it. State lives in a compacted
+// AddPartitionsToTxn and AddOffsetsToTxn record what a transaction touches
+// (partitions, consumer groups); TxnOffsetCommit holds a group's offsets in
+// the transaction; EndTxn writes COMMIT or ABORT markers to every partition
+// and, on commit only, commits the offsets held. State lives in a compacted
 // __transaction_state topic, so a restarted broker completes what it finds
 // unfinished.
 
 import type { LogManager, PartitionLog } from "../log/index.ts";
 import { OperationQueue } from "../runtime/index.ts";
-import { InvalidProducerEpochError, InvalidProducerIdMappingError, InvalidTxnStateError } from "./errors.ts";
+import { ConcurrentTransactionsError, InvalidProducerEpochError, InvalidProducerIdMappingError, InvalidTxnStateError } from "./errors.ts";
 import type { TopicPartition } from "./protocol.ts";
 import { skipDamage } from "./replay-damage.ts";
 
@@ -28,6 +29,8 @@ interface TransactionMetadata {
   readonly producerEpoch: number;
   readonly state: TransactionState;
   readonly partitions: readonly TopicPartition[];
+  /** The consumer groups AddOffsetsToTxn added (absent in state written before groups were recorded). */
+  readonly groups?: readonly string[];
   readonly offsets: readonly TransactionOffsets[];
 }
 
@@ -89,7 +92,7 @@ export class TransactionCoordinator {
       await this.effects.writeMarker(partition, metadata.producerId, metadata.producerEpoch, commit);
     }
     if (commit) for (const offsets of metadata.offsets) await this.effects.commitOffsets(offsets);
-    const completed: TransactionMetadata = { ...metadata, state: commit ? "CompleteCommit" : "CompleteAbort", partitions: [], offsets: [] };
+    const completed: TransactionMetadata = { ...metadata, state: commit ? "CompleteCommit" : "CompleteAbort", partitions: [], groups: [], offsets: [] };
     await this.#persist(completed);
     return completed;
   }
@@ -113,11 +116,11 @@ export class TransactionCoordinator {
       const producerEpoch = existing === undefined ? 0 : existing.producerEpoch + 1;
       let metadata: TransactionMetadata = {
         transactionalId, producerId, producerEpoch, state: existing?.state ?? "Empty",
-        partitions: existing?.partitions ?? [], offsets: existing?.offsets ?? [],
+        partitions: existing?.partitions ?? [], groups: existing?.groups ?? [], offsets: existing?.offsets ?? [],
       };
       if (metadata.state === "Ongoing" || metadata.state === "PrepareAbort") metadata = await this.#complete(metadata, false);
       else if (metadata.state === "PrepareCommit") metadata = await this.#complete(metadata, true);
-      await this.#persist({ ...metadata, state: "Empty", partitions: [], offsets: [] });
+      await this.#persist({ ...metadata, state: "Empty", partitions: [], groups: [], offsets: [] });
       return { producerId, producerEpoch };
     });
   }
@@ -125,32 +128,60 @@ export class TransactionCoordinator {
   /** AddPartitionsToTxn: the transaction will write to these partitions (markers go there at the end). */
   addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): Promise<void> {
     return this.#queue(transactionalId).run(async () => {
-      const metadata = this.#check(transactionalId, producerId, producerEpoch);
-      if (metadata.state === "PrepareCommit" || metadata.state === "PrepareAbort") {
-        throw new InvalidTxnStateError(transactionalId, metadata.state, "add partitions");
-      }
-      const current = metadata.state === "Ongoing" ? metadata.partitions : [];
-      const added = partitions.filter((p) => !current.some((c) => sameTp(c, p)));
+      const metadata = this.#ongoing(transactionalId, producerId, producerEpoch);
+      const added = partitions.filter((p) => !metadata.partitions.some((c) => sameTp(c, p)));
       if (added.length === 0 && metadata.state === "Ongoing") return;
-      await this.#persist({
-        ...metadata, state: "Ongoing", partitions: [...current, ...added.map(({ topic, partition }) => ({ topic, partition }))],
-        offsets: metadata.state === "Ongoing" ? metadata.offsets : [],
-      });
+      await this.#persist({ ...metadata, state: "Ongoing", partitions: [...metadata.partitions, ...added.map(({ topic, partition }) => ({ topic, partition }))] });
     });
   }
 
-  /** AddOffsetsToTxn + TxnOffsetCommit: consumer offsets committed if, and only if, the transaction commits. */
+  /**
+   * The transaction as it stands for a request that adds to it: what an
+   * Ongoing one holds, or nothing yet. A transaction still completing is
+   * CONCURRENT_TRANSACTIONS, as in Kafka (the client retries).
+   */
+  #ongoing(transactionalId: string, producerId: number, producerEpoch: number): TransactionMetadata & { readonly groups: readonly string[] } {
+    const metadata = this.#check(transactionalId, producerId, producerEpoch);
+    if (metadata.state === "PrepareCommit" || metadata.state === "PrepareAbort") throw new ConcurrentTransactionsError(transactionalId, metadata.state);
+    if (metadata.state === "Ongoing") return { ...metadata, groups: metadata.groups ?? [] };
+    return { ...metadata, partitions: [], groups: [], offsets: [] };
+  }
+
+  /** AddOffsetsToTxn: the transaction will commit offsets of `groupId` (with TxnOffsetCommit). */
+  addOffsetsGroup(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): Promise<void> {
+    return this.#queue(transactionalId).run(() => this.#addGroup(transactionalId, producerId, producerEpoch, groupId));
+  }
+
+  async #addGroup(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): Promise<void> {
+    const metadata = this.#ongoing(transactionalId, producerId, producerEpoch);
+    if (metadata.state === "Ongoing" && metadata.groups.includes(groupId)) return;
+    await this.#persist({ ...metadata, state: "Ongoing", groups: [...metadata.groups, groupId] });
+  }
+
+  /**
+   * TxnOffsetCommit: offsets of a group AddOffsetsToTxn added, held in the
+   * transaction until EndTxn commits them (or an abort drops them).
+   */
+  commitOffsets(transactionalId: string, producerId: number, producerEpoch: number, offsets: TransactionOffsets): Promise<void> {
+    return this.#queue(transactionalId).run(() => this.#holdOffsets(transactionalId, producerId, producerEpoch, offsets));
+  }
+
+  async #holdOffsets(transactionalId: string, producerId: number, producerEpoch: number, offsets: TransactionOffsets): Promise<void> {
+    const metadata = this.#ongoing(transactionalId, producerId, producerEpoch);
+    if (metadata.state !== "Ongoing" || !metadata.groups.includes(offsets.groupId)) {
+      throw new InvalidTxnStateError(transactionalId, metadata.state, `commit offsets of group ${offsets.groupId} before AddOffsetsToTxn added it`);
+    }
+    await this.#persist({ ...metadata, offsets: [...metadata.offsets, offsets] });
+  }
+
+  /**
+   * AddOffsetsToTxn and TxnOffsetCommit in one step, as the in-process client
+   * sends them: consumer offsets committed if, and only if, the transaction commits.
+   */
   addOffsets(transactionalId: string, producerId: number, producerEpoch: number, offsets: TransactionOffsets): Promise<void> {
     return this.#queue(transactionalId).run(async () => {
-      const metadata = this.#check(transactionalId, producerId, producerEpoch);
-      if (metadata.state === "PrepareCommit" || metadata.state === "PrepareAbort") {
-        throw new InvalidTxnStateError(transactionalId, metadata.state, "add offsets");
-      }
-      const ongoing = metadata.state === "Ongoing";
-      await this.#persist({
-        ...metadata, state: "Ongoing", partitions: ongoing ? metadata.partitions : [],
-        offsets: [...(ongoing ? metadata.offsets : []), offsets],
-      });
+      await this.#addGroup(transactionalId, producerId, producerEpoch, offsets.groupId);
+      await this.#holdOffsets(transactionalId, producerId, producerEpoch, offsets);
     });
   }
 
@@ -161,10 +192,19 @@ export class TransactionCoordinator {
       if (metadata.state !== "Ongoing") {
         // Ending a transaction that wrote nothing is a no-op, as in Kafka.
         if (metadata.state === "Empty" || metadata.state.startsWith("Complete")) return;
-        throw new InvalidTxnStateError(transactionalId, metadata.state, commit ? "commit" : "abort");
+        throw new ConcurrentTransactionsError(transactionalId, metadata.state);
       }
       await this.#complete(metadata, commit);
     });
+  }
+
+  /** Whether a transaction not yet complete holds offsets of `groupId` for this partition (OffsetFetch's require_stable). */
+  hasPendingOffsets(groupId: string, target: TopicPartition): boolean {
+    for (const metadata of this.#transactions.values()) {
+      if (metadata.state !== "Ongoing" && metadata.state !== "PrepareCommit" && metadata.state !== "PrepareAbort") continue;
+      if (metadata.offsets.some((o) => o.groupId === groupId && o.offsets.some((p) => sameTp(p, target)))) return true;
+    }
+    return false;
   }
 
   stateOf(transactionalId: string): TransactionState | undefined {

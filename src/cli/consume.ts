@@ -1,12 +1,16 @@
 // `loglab consume`: prints a topic's records, like kafka-console-consumer.sh
 // without a group: from the end by default (so, from a file, nothing new), from
-// the start with --from-beginning, or from an offset of one partition.
+// the start with --from-beginning, or from an offset of one partition. With --bootstrap it reads a Kafka
+// cluster through loglab's Consumer (no group) instead, up to each partition's end when it started.
 
-import { decodeBatches } from "../format/index.ts";
+import { Consumer, type ConsumerRecord } from "../client/index.ts";
+import { decodeBatches, type RecordHeader } from "../format/index.ts";
 import { type LogGap, type LogManager, OffsetOutOfRangeError, PARTITIONS_MAX, UnknownTopicOrPartitionError } from "../log/index.ts";
-import { BYTE_ENCODINGS, encodeBytes } from "./encoding.ts";
+import { systemRandom, systemScheduler } from "../runtime/index.ts";
+import { openCluster, recordSource } from "./bootstrap.ts";
+import { type ByteEncoding, BYTE_ENCODINGS, encodeBytes } from "./encoding.ts";
 import { MissingOffsetsError } from "./errors.ts";
-import { choiceFlag, integerFlag, optionalIntegerFlag, parseFlags, required } from "./flags.ts";
+import { choiceFlag, integerFlag, optionalIntegerFlag, parseFlags } from "./flags.ts";
 import type { Output } from "./platform.ts";
 import { nextTurn, type StopRequest } from "./signals.ts";
 import { UsageError } from "./usage.ts";
@@ -15,6 +19,7 @@ const FETCH_BYTES = 1024 * 1024;
 
 const FLAGS = {
   "data-dir": { type: "string" },
+  bootstrap: { type: "string" },
   "from-beginning": { type: "boolean" },
   partition: { type: "string" },
   offset: { type: "string" },
@@ -22,6 +27,85 @@ const FLAGS = {
   format: { type: "string" },
   encoding: { type: "string" },
 } as const;
+
+interface PrintOptions {
+  readonly format: "text" | "json";
+  readonly encoding: ByteEncoding;
+}
+
+/** One record as consume prints it: its value, or a JSON object of everything it has. */
+function recordLine(
+  record: { readonly offset: number; readonly timestamp: number; readonly key: Uint8Array | null; readonly value: Uint8Array | null; readonly headers: readonly RecordHeader[] },
+  partition: number, { format, encoding }: PrintOptions,
+): string {
+  const value = encodeBytes(record.value, encoding);
+  return format === "text" ? String(value) : JSON.stringify({
+    partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: encodeBytes(record.key, encoding),
+    value,
+    headers: record.headers.map((h) => ({ key: h.key, value: encodeBytes(h.value, encoding) })),
+  });
+}
+
+interface ClusterRead {
+  readonly topic: string;
+  readonly bootstrap: string;
+  readonly start: "earliest" | "latest" | number;
+  readonly partition: number | undefined;
+  readonly maxMessages: number;
+  readonly print: PrintOptions;
+}
+
+/** Reads a topic of a Kafka cluster from `start` up to each partition's end offset when the read began. */
+async function consumeFromCluster(read: ClusterRead, out: Output, stop?: StopRequest): Promise<number> {
+  const { topic } = read;
+  const transport = await openCluster(read.bootstrap, "loglab-consume");
+  let count = 0;
+  try {
+    const [metadata] = (await transport.metadata([topic])).topics;
+    if (metadata!.error !== null) throw metadata!.error;
+    if (read.partition !== undefined && read.partition >= metadata!.partitions) throw new UnknownTopicOrPartitionError(topic, read.partition, metadata!.partitions);
+    const partitions = (read.partition === undefined ? Array.from({ length: metadata!.partitions }, (_, p) => p) : [read.partition])
+      .map((partition) => ({ topic, partition }));
+    const offsets = async (timestamp: "earliest" | "latest"): Promise<number[]> => {
+      const { partitions: answers } = await transport.listOffsets({ partitions: partitions.map((tp) => ({ ...tp, timestamp })) });
+      return answers.map((answer) => {
+        if (answer.error !== null) throw answer.error;
+        return answer.offset;
+      });
+    };
+    const [starts, ends] = [await offsets("earliest"), await offsets("latest")];
+    const consumer = new Consumer(transport, { scheduler: systemScheduler, random: systemRandom }, { "client.id": "loglab-consume", "enable.auto.commit": false });
+    try {
+      consumer.assign(partitions);
+      partitions.forEach((tp, i) => {
+        const offset = read.start === "earliest" ? starts[i]! : read.start === "latest" ? ends[i]! : read.start;
+        if (offset < starts[i]! || offset > ends[i]!) throw new OffsetOutOfRangeError(offset, starts[i]!, ends[i]!, `${topic}-${tp.partition}`);
+        consumer.seek(tp, offset);
+      });
+      const stopped = (): boolean => out.readerGone || (stop?.signal ?? null) !== null;
+      const unread = (): boolean => partitions.some((tp, i) => (consumer.position(tp) ?? 0) < ends[i]!);
+      while (count < read.maxMessages && unread() && !stopped()) {
+        const records: ConsumerRecord[] = await consumer.poll(500);
+        for (const record of records) {
+          if (count >= read.maxMessages || record.offset >= ends[partitions.findIndex((tp) => tp.partition === record.partition)]!) continue;
+          out.line(recordLine(record, record.partition, read.print));
+          count++;
+        }
+        out.flush();
+        await (stop === undefined ? out.drained() : Promise.race([out.drained().then(nextTurn), stop.stopped]));
+      }
+    } finally {
+      await consumer.close();
+    }
+  } finally {
+    out.flush();
+    transport.close();
+  }
+  return count;
+}
 
 export async function consumeCommand(
   args: string[],
@@ -33,7 +117,7 @@ export async function consumeCommand(
   const { values, positionals } = parseFlags("consume", args, FLAGS, ["TOPIC"]);
   const [topic] = positionals;
   if (topic === undefined) throw new UsageError("consume needs a TOPIC");
-  const dataDir = required("consume", "data-dir", values["data-dir"], "DIR");
+  const source = recordSource("consume", values["data-dir"], values.bootstrap);
   const format = choiceFlag("format", values.format ?? "text", ["text", "json"] as const);
   const encoding = choiceFlag("encoding", values.encoding ?? "utf8", BYTE_ENCODINGS);
   const offsetOption = values.offset ?? (values["from-beginning"] ? "earliest" : "latest");
@@ -46,7 +130,12 @@ export async function consumeCommand(
   if (numericOffset !== null && requestedPartition === undefined) throw new UsageError("--offset N needs --partition P");
   const maxMessages = optionalIntegerFlag("max-messages", values["max-messages"], 1, Number.MAX_SAFE_INTEGER, Infinity);
 
-  const manager = await open(dataDir, { topics: [topic] });
+  if (source.kind === "bootstrap") {
+    const start = numericOffset ?? (offsetOption === "earliest" ? "earliest" : "latest");
+    return consumeFromCluster({ topic, bootstrap: source.bootstrap, start, partition: requestedPartition, maxMessages, print: { format, encoding } }, out, stop);
+  }
+
+  const manager = await open(source.dataDir, { topics: [topic] });
   let count = 0;
   const missing: { topicPartition: string; gap: LogGap }[] = [];
   try {
@@ -74,15 +163,7 @@ export async function consumeCommand(
         for (const batch of batches) {
           for (const record of batch.records) {
             if (record.offset < offset || batch.isControl || count >= maxMessages) continue;
-            const value = encodeBytes(record.value, encoding);
-            out.line(format === "text" ? String(value) : JSON.stringify({
-              partition,
-              offset: record.offset,
-              timestamp: record.timestamp,
-              key: encodeBytes(record.key, encoding),
-              value,
-              headers: record.headers.map((h) => ({ key: h.key, value: encodeBytes(h.value, encoding) })),
-            }));
+            out.line(recordLine(record, partition, { format, encoding }));
             count++;
           }
           offset = batch.lastOffset + 1;

@@ -2,15 +2,18 @@
 // like kafka-console-producer.sh. Records are batched per partition up to
 // batch.size; a keyed record's partition comes from the chosen partitioner,
 // and unkeyed records stick to one partition per batch as Java's producer does.
-// A line's bytes are the record's bytes, whatever their encoding.
+// A line's bytes are the record's bytes, whatever their encoding. With --bootstrap the records go to a Kafka
+// cluster through loglab's Producer (idempotent, acks=all) instead, into the topic's existing or auto-created partitions.
 
 import { BATCH_HEADER_BYTES, encodeBatch, FORMAT_BATCH_BYTES_MAX, type RecordInput, RecordTooLargeError } from "../format/index.ts";
+import { Producer, type ProducerMessage } from "../client/index.ts";
 import { type LogManager, PARTITIONS_MAX } from "../log/index.ts";
 import { PARTITIONER_NAMES, partitionFor } from "../partitioner/index.ts";
-import { type Clock, type Random } from "../runtime/index.ts";
+import { type Clock, type Random, systemScheduler } from "../runtime/index.ts";
+import { openCluster, recordSource, refuseWithBootstrap } from "./bootstrap.ts";
 import { OversizedLineError, PartitionCountMismatchError } from "./errors.ts";
-import { choiceFlag, optionalIntegerFlag, parseFlags, required } from "./flags.ts";
-import { splitLines } from "./input.ts";
+import { choiceFlag, optionalIntegerFlag, parseFlags } from "./flags.ts";
+import { type InputLine, splitLines } from "./input.ts";
 import { type StopRequest, untilStopped } from "./signals.ts";
 import { UsageError } from "./usage.ts";
 
@@ -21,6 +24,7 @@ const RECORD_OVERHEAD_BYTES_MAX = 36;
 
 const FLAGS = {
   "data-dir": { type: "string" },
+  bootstrap: { type: "string" },
   partitions: { type: "string" },
   "key-separator": { type: "string" },
   partitioner: { type: "string" },
@@ -48,6 +52,70 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
+/** Kafka's max.message.bytes default: the longest line sent to a cluster. */
+const CLUSTER_LINE_BYTES_MAX = 1_048_588;
+/** Sends awaited at once, at most, so a long input is not held in memory whole. */
+const CLUSTER_SENDS_PENDING_MAX = 1000;
+
+/** One line as a record: "key<SEP>value" when a separator is given, a null value for the null marker. */
+function lineRecord(line: InputLine, separator: Uint8Array | undefined, nullMarker: Uint8Array | undefined): { key: Uint8Array | null; value: Uint8Array | null } {
+  let key: Uint8Array | null = null;
+  let value = line.bytes;
+  if (separator !== undefined) {
+    const at = indexOfBytes(line.bytes, separator);
+    if (at >= 0) {
+      key = line.bytes.subarray(0, at);
+      value = line.bytes.subarray(at + separator.length);
+    }
+  }
+  return { key, value: nullMarker !== undefined && equalBytes(value, nullMarker) ? null : value };
+}
+
+/** Lines to a Kafka cluster through loglab's Producer; returns how many records the cluster acknowledged. */
+async function produceToCluster(
+  topic: string, bootstrap: string, input: AsyncIterable<Uint8Array>, random: Random,
+  separator: Uint8Array | undefined, nullMarker: Uint8Array | undefined, stop?: StopRequest,
+): Promise<number> {
+  const transport = await openCluster(bootstrap, "loglab-produce");
+  let produced = 0;
+  try {
+    // Fails at once, with one line, when no bootstrap server answers or the topic cannot be had.
+    const [metadata] = (await transport.metadata([topic])).topics;
+    if (metadata!.error !== null) throw metadata!.error;
+    const producer = new Producer(transport, { scheduler: systemScheduler, random }, { "client.id": "loglab-produce" });
+    const sends = new Set<Promise<unknown>>();
+    let failure: unknown = null;
+    try {
+      const lines = stop === undefined
+        ? splitLines(input, CLUSTER_LINE_BYTES_MAX)
+        : splitLines(untilStopped(input, stop), CLUSTER_LINE_BYTES_MAX, () => stop.signal !== null);
+      for await (const line of lines) {
+        if (failure !== null) break;
+        if (line.bytes.length < line.lengthBytes) {
+          await Promise.all(sends);
+          throw new OversizedLineError(line.number, line.lengthBytes, true, CLUSTER_LINE_BYTES_MAX, topic, produced);
+        }
+        const message: ProducerMessage = lineRecord(line, separator, nullMarker);
+        const sent = producer.send({ topic, messages: [message] }).then(() => {
+          produced++;
+        }, (error: unknown) => {
+          failure ??= error;
+        });
+        sends.add(sent);
+        void sent.finally(() => sends.delete(sent));
+        if (sends.size >= CLUSTER_SENDS_PENDING_MAX) await Promise.race(sends);
+      }
+      await Promise.all(sends);
+      if (failure !== null) throw failure;
+    } finally {
+      await producer.close();
+    }
+  } finally {
+    transport.close();
+  }
+  return produced;
+}
+
 /** The exact size of `record` alone in a batch (only asked for records near the limit). */
 function soleRecordBatchBytes(record: RecordInput): number {
   try {
@@ -71,7 +139,8 @@ export async function produceCommand(
   const { values, positionals } = parseFlags("produce", args, FLAGS, ["TOPIC"]);
   const [topic] = positionals;
   if (topic === undefined) throw new UsageError("produce needs a TOPIC");
-  const dataDir = required("produce", "data-dir", values["data-dir"], "DIR");
+  const source = recordSource("produce", values["data-dir"], values.bootstrap);
+  refuseWithBootstrap("produce", source, { partitions: values.partitions, partitioner: values.partitioner, "skip-oversized": values["skip-oversized"] });
   const partitioner = choiceFlag("partitioner", values.partitioner ?? "murmur2", PARTITIONER_NAMES);
   const partitions = optionalIntegerFlag("partitions", values.partitions, 1, PARTITIONS_MAX, undefined);
   const encoder = new TextEncoder();
@@ -80,8 +149,9 @@ export async function produceCommand(
   // Kafka's console producer property null.marker: a value equal to it is a tombstone.
   const nullMarker = values["null-marker"] === undefined ? undefined : encoder.encode(values["null-marker"]);
   const skipOversized = values["skip-oversized"] ?? false;
+  if (source.kind === "bootstrap") return produceToCluster(topic, source.bootstrap, input, random, separator, nullMarker, stop);
 
-  const manager = await open(dataDir, { topics: [topic] });
+  const manager = await open(source.dataDir, { topics: [topic] });
   let produced = 0;
   try {
     if (!manager.hasTopic(topic)) await manager.createTopic(topic, partitions ?? 1);
@@ -113,18 +183,9 @@ export async function produceCommand(
       ? splitLines(input, batchBytesMax)
       : splitLines(untilStopped(input, stop), batchBytesMax, () => stop.signal !== null);
     for await (const line of lines) {
-      let key: Uint8Array | null = null;
-      let value = line.bytes;
-      if (separator !== undefined) {
-        const at = indexOfBytes(line.bytes, separator);
-        if (at >= 0) {
-          key = line.bytes.subarray(0, at);
-          value = line.bytes.subarray(at + separator.length);
-        }
-      }
-      const tombstone = nullMarker !== undefined && equalBytes(value, nullMarker);
-      const record: RecordInput = { key, value: tombstone ? null : value, timestamp: clock.nowMs() };
-      const recordBytes = RECORD_OVERHEAD_BYTES_MAX + (key?.length ?? 0) + (tombstone ? 0 : value.length);
+      const { key, value } = lineRecord(line, separator, nullMarker);
+      const record: RecordInput = { key, value, timestamp: clock.nowMs() };
+      const recordBytes = RECORD_OVERHEAD_BYTES_MAX + (key?.length ?? 0) + (value?.length ?? 0);
       if (BATCH_HEADER_BYTES + recordBytes > batchBytesMax) {
         // A line cut at batchBytesMax cannot fit: its batch is at least its key and value plus a batch header.
         const cut = line.bytes.length < line.lengthBytes;

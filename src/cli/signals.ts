@@ -69,12 +69,14 @@ export function readLeftWaiting(): boolean {
 /**
  * Resolves on a later turn of the event loop, after it polled for events:
  * where a signal's listener gets to run. Node hears signals in its poll
- * phase, before setImmediate's callbacks; Deno by an operation that
- * completes before the next timer.
+ * phase, which comes after the timers and before setImmediate's callbacks
+ * of one turn: a timer then an immediate always has a poll between them,
+ * whatever phase this starts in (an immediate then a timer can skip it).
+ * Deno hears them by an operation that completes before the next timer.
  */
 export async function nextTurn(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
   await new Promise((resolve) => setTimeout(resolve, 0));
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** `chunks` until they end or `stop` comes, whichever is first: a read still waiting then is left behind. */

@@ -17,12 +17,15 @@ Usage:
   loglab topics --data-dir DIR --create TOPIC [--partitions N] [--config key=value]...
   loglab produce TOPIC --data-dir DIR [--partitions N] [--key-separator SEP] [--null-marker STR] [--skip-oversized]
                  [--partitioner murmur2|consistent|murmur2_random|consistent_random|random]
+  loglab produce TOPIC --bootstrap HOST:PORT[,HOST:PORT] [--key-separator SEP] [--null-marker STR]
   loglab consume TOPIC --data-dir DIR [--from-beginning] [--partition P] [--offset earliest|latest|N]
                  [--max-messages N] [--format text|json] [--encoding utf8|hex|base64]
+  loglab consume TOPIC --bootstrap HOST:PORT[,HOST:PORT] [the same flags as with --data-dir]
   loglab dump FILE [--print-data-log]        (exit 1 when the file is not wholly valid)
   loglab cleanup --data-dir DIR [--topic TOPIC] [--roll]
   loglab check --data-dir DIR                (changes nothing; exit 1 when it finds a problem)
   loglab serve --data-dir DIR [--host 127.0.0.1] [--port 9092] [--config key=value]...
+               [--faults FILE] [--trace FILE]
                                              (until SIGINT or SIGTERM; port 0 picks a free one)
   loglab sim NAME|all --seed N [--schedule FILE] [--trace FILE] [--timeline faults|all|none]
                                              (exit 1 when a promised guarantee broke)
@@ -35,7 +38,9 @@ as they are; a line over the topic's max.message.bytes stops it, after every
 line before it is stored, unless --skip-oversized skips it. consume prints
 values (or JSON objects with --format json). cleanup applies retention and
 compaction now, as Kafka's log cleaner would in the background; --roll first
-closes the active segments, which the cleaner never touches.
+closes the active segments, which the cleaner never touches. With --bootstrap,
+produce and consume reach a Kafka cluster (or loglab serve) over Kafka's wire
+protocol instead of a data dir, with loglab's Producer and Consumer.
 
 Exit codes: 0 done, 1 refused or failed, 2 usage, 130 or 143 stopped by
 SIGINT (Ctrl-C) or SIGTERM: produce after storing every line it read,

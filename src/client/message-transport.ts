@@ -7,7 +7,7 @@
 import {
   BrokerNotAvailableError, IllegalGenerationError, InconsistentGroupProtocolError, InvalidCommitOffsetError, InvalidProducerEpochError,
   InvalidProducerIdMappingError, InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError, OffsetMetadataTooLargeError,
-  OutOfOrderSequenceError, PartitionNotAssignedError, RebalanceInProgressError, UnknownMemberIdError,
+  OutOfOrderSequenceError, PartitionNotAssignedError, RebalanceInProgressError, UnknownMemberIdError, ConcurrentTransactionsError, UnstableOffsetCommitError,
 } from "../broker/index.ts";
 import type * as broker from "../broker/index.ts";
 import type { Broker } from "../broker/index.ts";
@@ -16,7 +16,7 @@ import {
 } from "../format/index.ts";
 import type * as format from "../format/index.ts";
 import {
-  InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError,
+  InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError, UnwritableCompressionTypeError,
   LogOfflineError, OffsetOutOfRangeError, PartitionFolderTakenError, ReadOnlyLogError, TopicExistsError, UnknownTopicOrPartitionError,
 } from "../log/index.ts";
 import type * as log from "../log/index.ts";
@@ -69,12 +69,12 @@ interface SerializedError {
 /** Every typed error, by class name, so that it is rebuilt as an instance of its class. */
 const ERROR_CLASSES = {
   LoglabError, CorruptRecordError, InvalidRecordError, RecordTooLargeError, UnsupportedCompressionError,
-  InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError,
+  InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError, UnwritableCompressionTypeError,
   LogOfflineError, OffsetOutOfRangeError, PartitionFolderTakenError, ReadOnlyLogError, TopicExistsError, UnknownTopicOrPartitionError,
   DataDirInUseError, FileNotFoundError, ReadOnlyStorageError, StorageError, StorageQuotaError,
   BrokerNotAvailableError, IllegalGenerationError, InconsistentGroupProtocolError, InvalidCommitOffsetError, InvalidProducerEpochError,
   InvalidProducerIdMappingError, InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError, OffsetMetadataTooLargeError,
-  OutOfOrderSequenceError, PartitionNotAssignedError, RebalanceInProgressError, UnknownMemberIdError,
+  OutOfOrderSequenceError, PartitionNotAssignedError, RebalanceInProgressError, UnknownMemberIdError, ConcurrentTransactionsError, UnstableOffsetCommitError,
   ClientClosedError, DeliveryTimeoutError, IllegalStateError, InvalidGroupIdError, NoOffsetForPartitionError, RequestTimedOutError,
   UnknownServerError,
 } as const satisfies Record<string, { prototype: LoglabError }>;

@@ -2,7 +2,8 @@
 // acks=all, idempotence on, linger.ms=5), with the consistency rules Kafka's
 // producer enforces.
 
-import { InvalidConfigError } from "../log/index.ts";
+import { COMPRESSION_CODECS, WRITABLE_COMPRESSION_CODECS, type CompressionCodec, type WritableCompressionCodec } from "../format/index.ts";
+import { InvalidConfigError, UnwritableCompressionTypeError } from "../log/index.ts";
 import { PARTITIONER_NAMES, type PartitionerName } from "../partitioner/index.ts";
 import type { Acks } from "../broker/index.ts";
 
@@ -20,6 +21,8 @@ export interface ProducerConfig {
   readonly partitioner?: PartitionerName;
   /** Makes the producer transactional (and idempotent): one transactional.id, one live producer. */
   readonly "transactional.id"?: string;
+  /** none (default), gzip or snappy; lz4 and zstd are read but not written (UnwritableCompressionTypeError). */
+  readonly "compression.type"?: CompressionCodec;
 }
 
 export interface ResolvedProducerConfig {
@@ -34,6 +37,7 @@ export interface ResolvedProducerConfig {
   readonly idempotent: boolean;
   readonly partitioner: PartitionerName;
   readonly transactionalId: string | null;
+  readonly compressionType: WritableCompressionCodec;
 }
 
 const INT32_MAX = 0x7fff_ffff;
@@ -42,6 +46,15 @@ function nonNegative(key: string, value: number | undefined, fallback: number): 
   const resolved = value ?? fallback;
   if (!Number.isInteger(resolved) || resolved < 0) throw new InvalidConfigError(key, `expected an integer >= 0, got ${resolved}`);
   return resolved;
+}
+
+function compressionType(codec: string): WritableCompressionCodec {
+  if (!(COMPRESSION_CODECS as readonly string[]).includes(codec)) {
+    throw new InvalidConfigError("compression.type", `expected one of ${COMPRESSION_CODECS.join(", ")}, got ${codec}`);
+  }
+  const writable = WRITABLE_COMPRESSION_CODECS.find((c) => c === codec);
+  if (writable === undefined) throw new UnwritableCompressionTypeError(codec, WRITABLE_COMPRESSION_CODECS);
+  return writable;
 }
 
 export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerConfig {
@@ -67,6 +80,7 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
     throw new InvalidConfigError("delivery.timeout.ms", `must be at least linger.ms + request.timeout.ms = ${lingerMs + requestTimeoutMs}`);
   }
   return {
+    compressionType: compressionType(config["compression.type"] ?? "none"),
     clientId: config["client.id"] ?? "producer",
     acks,
     retries,

@@ -246,13 +246,14 @@ export class Producer {
   /** Encodes a batch once; retries resend the same bytes, sequence included. */
   async #encode(batch: Batch): Promise<Uint8Array> {
     const records = batch.records.map((r) => r.input);
-    if (!this.config.idempotent) return encodeBatch({ records });
+    const options = { compression: this.config.compressionType };
+    if (!this.config.idempotent) return encodeBatch({ records }, options);
     const { producerId, producerEpoch } = await this.#initProducerId();
     this.#sequences.handleProducerId(producerId);
     const transactional = this.config.transactionalId !== null;
     if (transactional) await this.#addToTransaction(batch, producerId, producerEpoch);
     const baseSequence = this.#sequences.handleEncode(batch, producerId, batch.topic, batch.partition, records.length);
-    return encodeBatch({ records, producerId, producerEpoch, baseSequence, isTransactional: transactional });
+    return encodeBatch({ records, producerId, producerEpoch, baseSequence, isTransactional: transactional }, options);
   }
 
   #initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {

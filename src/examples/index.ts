@@ -3,6 +3,6 @@
 
 export {
   atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, basicProducer, consumeStart,
-  EXACTLY_ONCE_CONSUMER_CONFIG, exactlyOnceLoop, MANUAL_STORE_CONFIG, type Process, type Step, TALK_GROUP, TALK_TOPIC,
-  type TransactionStep,
+  EXACTLY_ONCE_CONSUMER_CONFIG, exactlyOnceLoop, MANUAL_STORE_CONFIG, type Process, type Step, TALK_AT_MOST_ONCE_CONFIG, TALK_GROUP,
+  TALK_TOPIC, talkAtMostOnceLoop, type TransactionStep,
 } from "./talk.ts";

@@ -9,6 +9,9 @@
 // (consumeStart(0, RD_KAFKA_OFFSET_STORED)): assign() plus committed offsets.
 // "offsetStore" in the at-most-once and at-least-once loops is a commit made
 // before moving on: only then does the crash table of the talk hold.
+// talkAtMostOnceLoop is the at-most-once loop as the talk wrote it: it only
+// stores the offset, and librdkafka commits stored offsets from its
+// auto-commit timer, so a crash before the next tick repeats the record.
 
 import { type Consumer, type ConsumerConfig, type ConsumerRecord, needsRejoin, type Producer, type RecordMetadata } from "../client/index.ts";
 import { LoglabError } from "../format/index.ts";
@@ -46,6 +49,15 @@ export const BASIC_CONSUMER_CONFIG: ConsumerConfig = {
 export const MANUAL_STORE_CONFIG: ConsumerConfig = {
   "group.id": TALK_GROUP,
   "enable.auto.commit": false,
+  "enable.auto.offset.store": false,
+  "auto.offset.reset": "earliest",
+};
+
+/** AT-MOST-ONCE as the talk wrote it: the loop stores offsets, the auto-commit timer commits them every 100 ms. */
+export const TALK_AT_MOST_ONCE_CONFIG: ConsumerConfig = {
+  "group.id": TALK_GROUP,
+  "auto.commit.interval.ms": 100,
+  "enable.auto.commit": true,
   "enable.auto.offset.store": false,
   "auto.offset.reset": "earliest",
 };
@@ -92,6 +104,26 @@ export async function atMostOnceLoop(consumer: Consumer, process: Process, step:
     for (const record of records) {
       // A store whose outcome is unknown may have happened: processing now could process twice, so skip the record.
       if (!(await storedOrUnknown(consumer, record))) continue;
+      await step("stored", record);
+      await process(record);
+      await step("processed", record);
+    }
+  }
+}
+
+/**
+ * AT-MOST ONCE DELIVERY as the talk wrote it: offsetStore() before
+ * do_something(), where offsetStore() only stores the offset. Nothing is
+ * committed until the auto-commit timer's next tick: a crash before it
+ * leaves the old offset committed, and the record is processed again.
+ */
+export async function talkAtMostOnceLoop(consumer: Consumer, process: Process, step: Step, polls: number): Promise<void> {
+  for (let i = 0; i < polls; i++) {
+    const records = await consumer.poll(1000);
+    await step("polled", null);
+    for (const record of records) {
+      // Stored, not committed: the broker learns of it at the next auto-commit.
+      consumer.storeOffsets([record]);
       await step("stored", record);
       await process(record);
       await step("processed", record);

@@ -2,13 +2,16 @@
 // every batch (sizes, magic, CRC-32C, record structure) and indexes every
 // record; the host then serves records as views of the caller's bytes.
 
-import { CorruptRecordError, InvalidRecordError, UnsupportedCompressionError } from "./errors.ts";
+import { decompressRecords } from "./compression.ts";
+import { crc32c } from "./crc32c.ts";
+import { FORMAT_BATCH_BYTES_MAX } from "./encode.ts";
+import { CorruptRecordError, InvalidRecordError } from "./errors.ts";
 import {
   ATTR_COMPRESSION_MASK, ATTR_CONTROL, ATTR_DELETE_HORIZON, ATTR_TIMESTAMP_TYPE, ATTR_TRANSACTIONAL,
   COMPRESSION_CODECS, type BatchHeader, type CompressionCodec, type LogRecord, type RecordBatch,
   type RecordHeader,
 } from "./types.ts";
-import { BATCH_HEADER, BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD } from "./batch-layout.ts";
+import { BATCH_CRC_START, BATCH_HEADER, BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD } from "./batch-layout.ts";
 import {
   BATCH_ENTRY_BYTES, CORRUPTION_REASONS, E_HEADERS_POSITION, E_HEADER_COUNT, E_KEY_LENGTH, E_KEY_POSITION,
   E_OFFSET_DELTA, E_TIMESTAMP_DELTA, E_VALUE_LENGTH, E_VALUE_POSITION, RECORD_ENTRY_BYTES, REASON_NONE,
@@ -21,7 +24,7 @@ export interface ValidationReport {
   /** Bytes from the start that form whole valid batches (where a reader must stop). */
   readonly validBytes: number;
   readonly batchCount: number;
-  /** Records in the valid batches (compressed batches count as announced). */
+  /** Records in the valid batches, compressed batches not counted (their records are not read here). */
   readonly recordCount: number;
   /** The first invalid batch, or null when every byte is valid. */
   readonly error: CorruptRecordError | null;
@@ -299,25 +302,45 @@ function buildRecords(source: RecordSource, header: BatchHeader, table: number, 
 interface DecodedBatch extends BatchHeader {}
 
 class DecodedBatch implements RecordBatch {
-  readonly #records: readonly LogRecord[] | null;
-
-  constructor(header: BatchHeader, readonly position: number, readonly bytes: Uint8Array, records: readonly LogRecord[] | null) {
+  constructor(header: BatchHeader, readonly position: number, readonly bytes: Uint8Array, readonly records: readonly LogRecord[]) {
     Object.assign(this, header);
-    this.#records = records;
-  }
-
-  /** The batch's records; a compressed batch's cannot be read (UnsupportedCompressionError). */
-  get records(): readonly LogRecord[] {
-    if (this.#records === null) throw new UnsupportedCompressionError(this.compression, this.position);
-    return this.#records;
   }
 }
 
 /**
- * Decodes every batch in `bytes` and its records. Keys, values and header
- * values are views of `bytes`, made when read, not copies. Throws CorruptRecordError (with the byte position and
- * reason) if any part of the buffer is not a valid batch; use validateBatches
- * first to find where valid data ends in a buffer that may have a torn tail.
+ * The records of a compressed batch, as Kafka's LogValidator checks them: the
+ * records section is decompressed and put behind a copy of the header with
+ * codec none (and its CRC), and that uncompressed batch goes through the same
+ * scan as any other, so record count, structure and offset deltas are checked
+ * alike. Records view the decompressed copy; the stored bytes stay as they came.
+ */
+function compressedRecords(batch: Uint8Array, header: BatchHeader, position: number): LogRecord[] {
+  const section = batch.subarray(BATCH_HEADER_BYTES);
+  const records = decompressRecords(header.compression, section, position, FORMAT_BATCH_BYTES_MAX - BATCH_HEADER_BYTES);
+  const plain = new Uint8Array(BATCH_HEADER_BYTES + records.length);
+  plain.set(batch.subarray(0, BATCH_HEADER_BYTES));
+  plain.set(records, BATCH_HEADER_BYTES);
+  const view = dataViewOf(plain);
+  view.setInt32(BATCH_HEADER.batchLength.offset, plain.length - BATCH_LOG_OVERHEAD);
+  view.setInt16(BATCH_HEADER.attributes.offset, header.attributes & ~ATTR_COMPRESSION_MASK);
+  view.setUint32(BATCH_HEADER.crc.offset, crc32c(plain.subarray(BATCH_CRC_START)));
+  const outcome = scan(plain, view, true);
+  if (outcome.error !== null) {
+    const inner = outcome.error;
+    throw new CorruptRecordError(position, inner.reason, `${inner.detail}, in the ${header.compression}-decompressed records (byte positions in the decompressed batch)`);
+  }
+  return buildRecords(new RecordSource(plain, plain.buffer, plain.byteOffset), header, outcome.recordTable, 0);
+}
+
+/**
+ * Decodes every batch in `bytes` and its records; a compressed batch's records
+ * are decompressed. Keys, values and header values are views of `bytes` (of a
+ * decompressed copy for a compressed batch), made when read, not copies.
+ * Throws CorruptRecordError (with the byte position and reason) if any part of
+ * the buffer is not a valid batch or a compressed batch does not decompress to
+ * valid records, and UnsupportedCompressionError for codec ids 5-7; use
+ * validateBatches first to find where valid data ends in a buffer that may
+ * have a torn tail.
  */
 export function decodeBatches(bytes: Uint8Array): RecordBatch[] {
   const view = dataViewOf(bytes);
@@ -326,15 +349,23 @@ export function decodeBatches(bytes: Uint8Array): RecordBatch[] {
   const source = new RecordSource(bytes, bytes.buffer, bytes.byteOffset);
   const batchEntries = memoryViews.i32;
   const batches: RecordBatch[] = [];
+  // Compressed batches' records are decoded in a second pass: decoding one runs
+  // the scanner again, which overwrites the tables this pass reads.
+  let compressed: number[] | null = null;
   for (let b = 0; b < outcome.batchCount; b++) {
     const entry = (outcome.batchTable >> 2) + b * (BATCH_ENTRY_BYTES / 4);
     const position = batchEntries[entry]!;
     const size = batchEntries[entry + 1]!;
     const header = readBatchHeader(view, position);
-    const records = header.compression === "none"
-      ? buildRecords(source, header, outcome.recordTable, batchEntries[entry + 2]!)
-      : null;
+    const plain = header.compression === "none";
+    const records = plain ? buildRecords(source, header, outcome.recordTable, batchEntries[entry + 2]!) : [];
+    if (!plain) (compressed ??= []).push(b);
     batches.push(new DecodedBatch(header, position, bytes.subarray(position, position + size), records));
+  }
+  for (const b of compressed ?? []) {
+    const { position, bytes: batch } = batches[b]!;
+    const header = readBatchHeader(view, position);
+    batches[b] = new DecodedBatch(header, position, batch, compressedRecords(batch, header, position));
   }
   return batches;
 }

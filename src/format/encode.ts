@@ -2,11 +2,13 @@
 // out in scratch memory (lengths as plain i32s, bytes copied once), the wasm
 // core writes varints, header and CRC-32C, and the result is copied out.
 
-import { BATCH_HEADER_BYTES } from "./batch-layout.ts";
+import { BATCH_CRC_START, BATCH_HEADER, BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD } from "./batch-layout.ts";
+import { crc32c } from "./crc32c.ts";
+import { compressRecords, WRITABLE_COMPRESSION_CODECS, type WritableCompressionCodec } from "./compression.ts";
 import { InvalidRecordError, RecordTooLargeError } from "./errors.ts";
 import {
   ATTR_CONTROL, ATTR_DELETE_HORIZON, ATTR_TIMESTAMP_TYPE, ATTR_TRANSACTIONAL, NO_PARTITION_LEADER_EPOCH,
-  NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
+  COMPRESSION_CODECS, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE,
   type BatchInput, type BytesInput, type RecordHeaderInput, type RecordInput,
 } from "./types.ts";
 import {
@@ -35,6 +37,12 @@ export interface EncodeOptions {
    * fresh buffer per batch. Too small a buffer gives RecordTooLargeError.
    */
   readonly into?: Uint8Array;
+  /**
+   * Compress the records section with this codec (Kafka's compression.type;
+   * default none). batchBytesMax then limits the compressed batch, as Kafka's
+   * max.request.size and message.max.bytes do.
+   */
+  readonly compression?: WritableCompressionCodec;
 }
 
 const INT32_MAX = 0x7fffffff;
@@ -237,7 +245,7 @@ function attributesOf(batch: BatchInput): number {
 }
 
 /**
- * Encodes `batch` as RecordBatch v2 bytes (uncompressed). Throws
+ * Encodes `batch` as RecordBatch v2 bytes (uncompressed unless options.compression says otherwise). Throws
  * InvalidRecordError, naming the field and the record's index, for
  * out-of-range fields, keys, values and headers that are not bytes, and
  * offset deltas that do not increase; RecordTooLargeError when the
@@ -270,7 +278,13 @@ export function encodeBatch(batch: BatchInput, options: EncodeOptions = {}): Uin
 
   const params = scratchBase;
   const input = params + PARAMS_BYTES;
-  const layout = layoutRecords(records, baseTimestamp, input, limit, limitName);
+  const compression = options.compression ?? "none";
+  if (!WRITABLE_COMPRESSION_CODECS.includes(compression)) {
+    throw new InvalidRecordError(`compression ${String(compression)} cannot be written; expected one of ${WRITABLE_COMPRESSION_CODECS.join(", ")}`);
+  }
+  // A compressed batch is limited after compression, so its records may exceed the limit before.
+  const recordsLimit = compression === "none" ? limit : FORMAT_BATCH_BYTES_MAX;
+  const layout = layoutRecords(records, baseTimestamp, input, recordsLimit, limitName);
   const inputBytes = layout.end - input;
   let lastOffsetDelta = layout.lastOffsetDelta;
   if (batch.lastOffsetDelta !== undefined) {
@@ -295,11 +309,32 @@ export function encodeBatch(batch: BatchInput, options: EncodeOptions = {}): Uin
   // i32 lengths, so the output is at most the input + 4 per record + a quarter.
   const out = input + inputBytes;
   reserve(PARAMS_BYTES + inputBytes + BATCH_HEADER_BYTES + inputBytes + count * 4 + (inputBytes >> 2));
-  const size = core.encodeBatch(params, input, out);
+  const plainSize = core.encodeBatch(params, input, out);
+  const encoded = compression === "none"
+    ? memoryViews.u8.subarray(out, out + plainSize)
+    : compressBatch(memoryViews.u8.subarray(out, out + plainSize), compression);
+  const size = encoded.length;
   if (size > limit) throw new RecordTooLargeError(size, limit, limitName);
   const target = options.into;
-  if (target === undefined) return memoryViews.u8.slice(out, out + size);
+  // The uncompressed bytes are a view of wasm memory, so they are copied out; compressBatch's are already a fresh array.
+  if (target === undefined) return compression === "none" ? encoded.slice() : encoded;
   if (size > target.length) throw new RecordTooLargeError(size, target.length, "the target buffer (into)");
-  target.set(memoryViews.u8.subarray(out, out + size));
+  target.set(encoded);
   return target.subarray(0, size);
+}
+
+/**
+ * The uncompressed batch `plain` with its records section compressed: the
+ * header is kept, with the codec in attributes, the new batchLength and CRC.
+ */
+function compressBatch(plain: Uint8Array, codec: Exclude<WritableCompressionCodec, "none">): Uint8Array {
+  const section = compressRecords(codec, plain.subarray(BATCH_HEADER_BYTES));
+  const batch = new Uint8Array(BATCH_HEADER_BYTES + section.length);
+  batch.set(plain.subarray(0, BATCH_HEADER_BYTES));
+  batch.set(section, BATCH_HEADER_BYTES);
+  const view = new DataView(batch.buffer);
+  view.setInt32(BATCH_HEADER.batchLength.offset, batch.length - BATCH_LOG_OVERHEAD);
+  view.setInt16(BATCH_HEADER.attributes.offset, view.getInt16(BATCH_HEADER.attributes.offset) | COMPRESSION_CODECS.indexOf(codec));
+  view.setUint32(BATCH_HEADER.crc.offset, crc32c(batch.subarray(BATCH_CRC_START)));
+  return batch;
 }

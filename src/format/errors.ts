@@ -18,7 +18,8 @@ export class LoglabError extends Error {
 
 /**
  * Why a span of bytes is not a valid RecordBatch v2. The first eight come
- * from the batch itself (the wasm core checks them); the offset reasons from
+ * from the batch itself (the wasm core checks them); decompression-failed from
+ * a compressed batch whose records section its codec cannot read; the offset reasons from
  * where the batch sits in a log: a base offset not after the previous batch's
  * last offset, one that skips offsets in a log that is never compacted, or
  * one outside its segment's range (below the segment's base offset, at or
@@ -33,6 +34,7 @@ export type CorruptionReason =
   | "record-count-invalid"
   | "record-malformed"
   | "offset-delta-invalid"
+  | "decompression-failed"
   | "offset-not-increasing"
   | "offset-not-contiguous"
   | "offset-out-of-segment";
@@ -89,14 +91,17 @@ export class InvalidRecordError extends LoglabError {
   }
 }
 
-/** A compressed batch: loglab reads and writes uncompressed batches only. */
+/**
+ * A codec Kafka does not define (attributes codec id 5-7): Kafka's
+ * UNSUPPORTED_COMPRESSION_TYPE. Batches with one are never stored.
+ */
 export class UnsupportedCompressionError extends LoglabError {
   readonly codec: string;
 
   constructor(codec: string, position: number) {
     super(
       "UNSUPPORTED_COMPRESSION_TYPE",
-      `record batch at byte ${position} is compressed with ${codec}; loglab supports compression.type=none only`,
+      `record batch at byte ${position} is compressed with ${codec}; Kafka's codecs are none, gzip, snappy, lz4 and zstd`,
     );
     this.codec = codec;
   }

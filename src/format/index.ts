@@ -5,6 +5,7 @@ export {
   type FieldLayout, OFFSET_INDEX_ENTRY, OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY, TIME_INDEX_ENTRY_BYTES,
 } from "./batch-layout.ts";
 export { crc32c } from "./crc32c.ts";
+export { WRITABLE_COMPRESSION_CODECS, type WritableCompressionCodec } from "./compression.ts";
 export { checkRecordInput, encodeBatch, FORMAT_BATCH_BYTES_MAX, type EncodeOptions } from "./encode.ts";
 export { decodeBatches, readBatchHeader, validateBatches, type ValidationReport } from "./decode.ts";
 export { offsetIndexLookup, timeIndexLookup } from "./index-search.ts";

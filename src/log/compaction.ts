@@ -3,7 +3,9 @@
 // delete horizon (attributes bit 6, baseTimestamp = now + delete.retention.ms)
 // the first time it is cleaned, and the tombstone is removed once that passes.
 
-import { decodeBatches, encodeBatch, type LogRecord, type RecordBatch } from "../format/index.ts";
+import {
+  type CompressionCodec, decodeBatches, encodeBatch, type LogRecord, type RecordBatch, WRITABLE_COMPRESSION_CODECS, type WritableCompressionCodec,
+} from "../format/index.ts";
 import type { Storage } from "../storage/index.ts";
 import type { LogConfig } from "./config.ts";
 import { INDEX_SUFFIX, LOG_SUFFIX, LogSegment, segmentFileName, TIME_INDEX_SUFFIX } from "./segment.ts";
@@ -48,7 +50,15 @@ function rewriteBatch(batch: RecordBatch, kept: readonly LogRecord[], deleteHori
       timestamp: batch.baseTimestamp + record.timestampDelta,
       offsetDelta: record.offsetDelta,
     })),
-  });
+  }, { compression: rewrittenCodec(batch.compression) });
+}
+
+/**
+ * Kafka's cleaner keeps a batch's codec; loglab does too for the codecs it
+ * writes, and writes the survivors of an lz4 or zstd batch uncompressed.
+ */
+function rewrittenCodec(codec: CompressionCodec): WritableCompressionCodec {
+  return WRITABLE_COMPRESSION_CODECS.find((c) => c === codec) ?? "none";
 }
 
 export async function compactSegment(

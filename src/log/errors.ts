@@ -51,6 +51,16 @@ export class InvalidConfigError extends LoglabError {
   }
 }
 
+/**
+ * compression.type names a codec loglab reads but cannot write (no maintained
+ * pure-JS compressor for it): refused when the config is read, not at the first send.
+ */
+export class UnwritableCompressionTypeError extends InvalidConfigError {
+  constructor(readonly codec: string, writable: readonly string[]) {
+    super("compression.type", `${codec} is read but not written by loglab (no maintained compressor); use one of ${writable.join(", ")}`);
+  }
+}
+
 /** A partition count below 1 or above the limit: INVALID_PARTITIONS. */
 export class InvalidPartitionsError extends LoglabError {
   constructor(readonly partitions: number, limit: number) {

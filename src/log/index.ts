@@ -5,7 +5,7 @@ export { DEFAULT_LOG_CONFIG, LOG_CONFIG_KEYS, type CleanupPolicy, type LogConfig
 export {
   InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError, LogOfflineError, OffsetOutOfRangeError, PartitionFolderTakenError, ReadOnlyLogError,
   TopicExistsError,
-  UnknownTopicOrPartitionError,
+  UnknownTopicOrPartitionError, UnwritableCompressionTypeError,
 } from "./errors.ts";
 export { LogManager, type LogManagerOptions, PARTITIONS_MAX, type TopicDescription } from "./log-manager.ts";
 export {

@@ -11,6 +11,7 @@ import { InvalidPartitionsError, InvalidRequestError, LogClosedError, PartitionF
 import { PartitionLog, type RecoveryReport } from "./partition-log.ts";
 import type { LogWarning } from "./segment.ts";
 import { findPartitionFolders } from "./partition-folders.ts";
+import { foundTopicId, newTopicId } from "./topic-id.ts";
 import { validateTopicName } from "./topic-name.ts";
 import { formatTopicsFile, parseTopicsFile, type TopicEntry, TOPICS_FILE } from "./topics-file.ts";
 
@@ -22,6 +23,8 @@ export const PARTITIONS_MAX = 10_000;
 
 export interface TopicDescription {
   readonly name: string;
+  /** Kafka's topic id for this incarnation of the topic (a lowercase uuid). */
+  readonly id: string;
   readonly partitions: number;
   /** Overrides by Kafka name (what `--config` set). */
   readonly configOverrides: Readonly<Record<string, string>>;
@@ -89,6 +92,8 @@ export class LogManager {
   readonly #defaults: LogConfig;
   /** Writes of the topics file, one at a time and in order. */
   readonly #metadataWrites = new OperationQueue();
+  /** Topics this manager created: part of each new topic id. */
+  #created = 0;
   /** Recovery points read at open, kept for the partitions this manager did not open. */
   #recoveryPoints = new Map<string, CheckpointEntry>();
   /** Whether the last shutdown was clean, and whether every topic's logs were opened (so all were recovered). */
@@ -173,7 +178,7 @@ export class LogManager {
     for (const [topic, partitions] of found) {
       const known = this.#topics.get(topic);
       if (known === undefined) {
-        this.#topics.set(topic, { partitions: partitions.at(-1)! + 1, config: {} });
+        this.#topics.set(topic, { partitions: partitions.at(-1)! + 1, config: {}, id: foundTopicId(topic) });
         continue;
       }
       const beyond = partitions.filter((partition) => partition >= known.partitions);
@@ -226,7 +231,7 @@ export class LogManager {
     // so no reader finds a topic whose logs do not exist yet.
     this.#creating.add(name);
     try {
-      this.#topics.set(name, { partitions, config: { ...config } });
+      this.#topics.set(name, { partitions, config: { ...config }, id: newTopicId(name, this.options.clock.nowMs(), this.#created++) });
       await this.#checkFoldersFree(name, partitions);
       await this.#saveTopics();
       try {
@@ -245,6 +250,28 @@ export class LogManager {
       this.#creating.delete(name);
     }
     return this.describeTopic(name);
+  }
+
+  /**
+   * Deletes a topic: closes its logs, forgets it in the topics file, then
+   * deletes its partitions' files. A crash between the two leaves files of a
+   * topic the topics file no longer names; the next open finds them as a
+   * topic again, and deleting it again finishes the job.
+   */
+  async deleteTopic(name: string): Promise<void> {
+    this.#checkOpen();
+    if (this.readOnly) throw new ReadOnlyLogError("log manager", "deleteTopic");
+    const entry = this.#topics.get(name);
+    if (entry === undefined || this.#creating.has(name)) throw new UnknownTopicOrPartitionError(name);
+    await this.#closeTopicLogs(name, entry.partitions);
+    this.#topics.delete(name);
+    await this.#saveTopics();
+    const { storage } = this.options;
+    for (let partition = 0; partition < entry.partitions; partition++) {
+      const folder = `${PartitionLog.directoryName(name, partition)}/`;
+      for (const file of await storage.list(folder)) await storage.delete(file);
+      this.#recoveryPoints.delete(PartitionLog.directoryName(name, partition));
+    }
   }
 
   /** Refuses a topic whose partition folder names are taken by files (a stray file "x-1"). */
@@ -275,6 +302,13 @@ export class LogManager {
     return [...this.#topics.keys()].filter((name) => !this.#creating.has(name)).sort();
   }
 
+  /** The topic whose id is `id`, if there is one (Fetch v13+ names topics by id). */
+  topicNamed(id: string): string | undefined {
+    this.#checkOpen();
+    for (const [name, entry] of this.#topics) if (entry.id === id && !this.#creating.has(name)) return name;
+    return undefined;
+  }
+
   hasTopic(name: string): boolean {
     this.#checkOpen();
     return this.#topics.has(name) && !this.#creating.has(name);
@@ -284,7 +318,7 @@ export class LogManager {
     this.#checkOpen();
     const entry = this.#topics.get(name);
     if (entry === undefined) throw new UnknownTopicOrPartitionError(name);
-    return { name, partitions: entry.partitions, configOverrides: { ...entry.config }, config: this.topicConfig(name) };
+    return { name, id: entry.id, partitions: entry.partitions, configOverrides: { ...entry.config }, config: this.topicConfig(name) };
   }
 
   /** The log of one partition; UnknownTopicOrPartitionError if there is none. */

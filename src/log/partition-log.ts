@@ -4,7 +4,7 @@
 // position by the segment's index. Mutations run one at a time.
 
 import {
-  BATCH_APPEND_STAMPED_BYTES, type BatchHeader, CorruptRecordError, type CorruptionReason, type LogRecord, decodeBatches, encodeBatch, InvalidRecordError, type BatchInput, type CompressionCodec,
+  BATCH_APPEND_STAMPED_BYTES, type BatchHeader, CorruptRecordError, type CorruptionReason, type LogRecord, decodeBatches, encodeBatch, InvalidRecordError, type BatchInput, COMPRESSION_CODECS,
   type EncodeOptions, type RecordInput, RecordTooLargeError, readBatchHeader, stampAppend, UnsupportedCompressionError,
   validateBatches, type ValidationReport,
 } from "../format/index.ts";
@@ -363,7 +363,7 @@ export class PartitionLog {
     let recordCount = 0;
     let at = 0;
     for (const header of report.headers) {
-      this.#checkBatch(header.sizeInBytes, header.compression, header.recordCount, header.lastOffsetDelta, at);
+      this.#checkBatch(header, bytes.subarray(at, at + header.sizeInBytes), at);
       let batchMaxTimestamp = header.maxTimestamp;
       if (logAppendTime) {
         stampAppend(bytes, at, { baseOffset: nextOffset, logAppendTimeMs: now });
@@ -400,13 +400,24 @@ export class PartitionLog {
     };
   }
 
-  #checkBatch(size: number, compression: CompressionCodec, recordCount: number, lastOffsetDelta: number, position: number): void {
+  #checkBatch(header: BatchHeader, batch: Uint8Array, position: number): void {
+    const { sizeInBytes: size, compression, recordCount, lastOffsetDelta } = header;
     if (size > this.config.maxMessageBytes) throw new RecordTooLargeError(size, this.config.maxMessageBytes, "max.message.bytes");
-    if (compression !== "none") throw new UnsupportedCompressionError(compression, position);
+    if (!COMPRESSION_CODECS.includes(compression)) throw new UnsupportedCompressionError(compression, position);
     if (recordCount === 0 || lastOffsetDelta !== recordCount - 1) {
       throw new InvalidRecordError(
         `batch at byte ${position} has ${recordCount} records but lastOffsetDelta ${lastOffsetDelta}; a producer batch needs at least one record and offset deltas 0..count-1`,
       );
+    }
+    // The wasm scan checked an uncompressed batch's records; a compressed one's are
+    // checked by decompressing them (as Kafka's LogValidator does), so a batch that
+    // does not decompress to exactly its announced records is never stored.
+    if (compression !== "none") {
+      try {
+        decodeBatches(batch);
+      } catch (error) {
+        throw error instanceof CorruptRecordError ? error.inFile(null, position) : error;
+      }
     }
   }
 

@@ -3,6 +3,7 @@
 // never "no topics", since the next write would then erase them all.
 
 import { InvalidTopicsFileError } from "./errors.ts";
+import { foundTopicId } from "./topic-id.ts";
 import { validateTopicName } from "./topic-name.ts";
 
 export const TOPICS_FILE = "loglab-topics.json";
@@ -10,7 +11,11 @@ export const TOPICS_FILE = "loglab-topics.json";
 export interface TopicEntry {
   readonly partitions: number;
   readonly config: Readonly<Record<string, string>>;
+  /** Its Kafka topic id (lowercase uuid); files written before ids have none, and the reader derives one. */
+  readonly id: string;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -35,17 +40,22 @@ export function parseTopicsFile(text: string, partitionsMax: number): Map<string
       fail((error as Error).message);
     }
     if (!isObject(entry)) fail(`topic ${name} is not an object`);
-    const { partitions, config } = entry as { partitions?: unknown; config?: unknown };
+    const { partitions, config, id } = entry as { partitions?: unknown; config?: unknown; id?: unknown };
     if (typeof partitions !== "number" || !Number.isInteger(partitions) || partitions < 1 || partitions > partitionsMax) {
       fail(`topic ${name} has ${JSON.stringify(partitions)} partitions, expected an integer from 1 to ${partitionsMax}`);
     }
     if (!isObject(config) || Object.values(config).some((value) => typeof value !== "string")) fail(`topic ${name} has a config that is not an object of strings`);
-    topics.set(name, { partitions: partitions as number, config: Object.assign(Object.create(null) as Record<string, string>, config) });
+    if (id !== undefined && (typeof id !== "string" || !UUID.test(id))) fail(`topic ${name} has id ${JSON.stringify(id)}, expected a lowercase uuid`);
+    topics.set(name, {
+      partitions: partitions as number,
+      config: Object.assign(Object.create(null) as Record<string, string>, config),
+      id: (id as string | undefined) ?? foundTopicId(name),
+    });
   }
   return topics;
 }
 
 export function formatTopicsFile(topics: ReadonlyMap<string, TopicEntry>): string {
-  const entries = [...topics].map(([name, entry]) => [name, { partitions: entry.partitions, config: { ...entry.config } }] as const);
+  const entries = [...topics].map(([name, entry]) => [name, { partitions: entry.partitions, config: { ...entry.config }, id: entry.id }] as const);
   return JSON.stringify({ version: 1, topics: Object.fromEntries(entries) }, null, 2);
 }

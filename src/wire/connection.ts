@@ -2,12 +2,14 @@
 // may arrive in pieces, several may arrive at once), decodes each request and hands it to the handler; responses go
 // out through `send` strictly in request order, whatever order the handler finishes them in. A Produce with acks=0
 // gets no response. A frame over the size limit, one that cannot be decoded, or an API loglab does not speak ends
-// the connection: receive() then answers { kind: "close", reason } and the shell closes that socket only.
+// the connection: receive() then answers { kind: "close", reason } and the shell closes that socket only. Produce
+// v0–2, older than the schemas, is answered UNSUPPORTED_VERSION per partition (produce-legacy.ts).
 
 import type { WireApi } from "./codec-support.ts";
-import { decodeRequestFrame, encodeResponseFrame, frameBytesMax, readFrame, readRequestHeader, type RequestHeader, wireApisByKey } from "./framing.ts";
+import { decodeRequestFrame, encodeResponseFrame, frameBytesMax, joinPending, readFrame, readRequestHeader, type RequestHeader, wireApisByKey } from "./framing.ts";
 import { type ApiVersionsResponse, apiKeys, encodeApiVersionsResponse, wireApis } from "./generated/index.ts";
 import { Reader, Writer } from "./primitives.ts";
+import { legacyProduceResponseFrame, PRODUCE_LEGACY_VERSION_MAX, readLegacyProduceRequest } from "./produce-legacy.ts";
 
 /** Kafka's UNSUPPORTED_VERSION. */
 export const UNSUPPORTED_VERSION = 35;
@@ -86,13 +88,7 @@ export class Connection {
   /** Takes the next bytes read from the socket; every complete request in them is started. */
   receive(chunk: Uint8Array): ReceiveOutcome {
     if (this.#closed !== null) return { kind: "close", reason: this.#closed };
-    let buffer: Uint8Array;
-    if (this.#pending.length === 0) buffer = chunk;
-    else {
-      buffer = new Uint8Array(this.#pending.length + chunk.length);
-      buffer.set(this.#pending);
-      buffer.set(chunk, this.#pending.length);
-    }
+    const buffer = joinPending(this.#pending, chunk);
     let offset = 0;
     try {
       for (;;) {
@@ -117,7 +113,8 @@ export class Connection {
   }
 
   #start(frame: Uint8Array): void {
-    const header = readRequestHeader(new Reader(frame));
+    const reader = new Reader(frame);
+    const header = readRequestHeader(reader);
     const api = wireApisByKey.get(header.apiKey);
     if (api === undefined) {
       this.#close(`API key ${header.apiKey} is not one loglab speaks`);
@@ -127,6 +124,13 @@ export class Connection {
     const served = header.apiVersion >= min && header.apiVersion <= max;
     if (!served && header.apiKey === apiKeys.ApiVersions) {
       this.#slots.push({ bytes: apiVersionsFallback(header.correlationId) });
+      this.#flush();
+      return;
+    }
+    if (header.apiKey === apiKeys.Produce && header.apiVersion >= 0 && header.apiVersion <= PRODUCE_LEGACY_VERSION_MAX) {
+      const legacy = readLegacyProduceRequest(reader);
+      if (legacy.acks === 0) return;
+      this.#slots.push({ bytes: legacyProduceResponseFrame(header.apiVersion, header.correlationId, legacy, UNSUPPORTED_VERSION) });
       this.#flush();
       return;
     }

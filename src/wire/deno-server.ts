@@ -2,9 +2,10 @@
 // node-server.ts. Each connection gets its own Connection (connection.ts) and reads into fresh memory, since a
 // request's records are views into the bytes read.
 
-import { openServing, type ServeOptions, type WireServer } from "./server.ts";
+import { type FaultableWireServer, openServing, type ServeOptions } from "./server.ts";
 
-export type { ServeOptions, WireServer } from "./server.ts";
+export type { FaultableWireServer, ServeOptions, WireServer } from "./server.ts";
+export { checkFaultSpec, type Fault, type FaultSpec, FaultSpecError, parseFaultSpec } from "./faults.ts";
 
 // The slice of Deno's API used here (the project type-checks with Node's types only).
 interface DenoConn {
@@ -26,7 +27,7 @@ declare const Deno: {
 
 const READ_BYTES = 64 * 1024;
 
-export async function serve(options: ServeOptions): Promise<WireServer> {
+export async function serve(options: ServeOptions): Promise<FaultableWireServer> {
   const serving = await openServing(options);
   const { broker, host, log } = serving;
   let listener: DenoListener;
@@ -63,7 +64,8 @@ export async function serve(options: ServeOptions): Promise<WireServer> {
         destroy();
       });
     };
-    const connection = serving.connect({ peer, write, destroy });
+    const client = { peer, write, destroy };
+    const connection = serving.connect(client);
     try {
       conn.setNoDelay(true);
       for (;;) {
@@ -83,6 +85,7 @@ export async function serve(options: ServeOptions): Promise<WireServer> {
       await writing;
       destroy();
       conns.delete(conn);
+      serving.disconnected(client, connection.closedReason ?? "the client disconnected");
     }
   };
 
@@ -103,8 +106,12 @@ export async function serve(options: ServeOptions): Promise<WireServer> {
   return {
     bootstrap: `${host}:${port}`,
     port,
+    faults(spec) {
+      serving.injector.set(spec, "server.faults()");
+    },
     close() {
       closing ??= (async () => {
+        serving.injector.stop();
         listener.close();
         for (const conn of conns) {
           try {

@@ -44,6 +44,15 @@ export function responseHeaderVersion(apiKey: number, apiVersion: number): 0 | 1
  * The first complete frame at `offset` in `buffer` (its bytes after the size prefix, a view), and where the next
  * begins; null while it is incomplete. A negative size or one over `bytesMax` is malformed.
  */
+/** The bytes a connection kept from its last read (part of a frame) followed by the new chunk; no copy when none were kept. */
+export function joinPending(pending: Uint8Array, chunk: Uint8Array): Uint8Array {
+  if (pending.length === 0) return chunk;
+  const joined = new Uint8Array(pending.length + chunk.length);
+  joined.set(pending);
+  joined.set(chunk, pending.length);
+  return joined;
+}
+
 export function readFrame(buffer: Uint8Array, offset = 0, bytesMax = frameBytesMax): { frame: Uint8Array; next: number } | null {
   if (buffer.length - offset < sizePrefixBytes) return null;
   const size = new DataView(buffer.buffer, buffer.byteOffset + offset, sizePrefixBytes).getInt32(0);

@@ -1,7 +1,8 @@
 // Kafka's requests answered by loglab's Broker: ApiVersions, Metadata, Produce, Fetch (with its long poll),
 // ListOffsets, InitProducerId, CreateTopics, and the consumer group's FindCoordinator, JoinGroup, SyncGroup,
-// Heartbeat, LeaveGroup, OffsetCommit and OffsetFetch. Each takes the decoded body of its version and returns the response
-// body of the same version; Kafka's error names in loglab's errors become Kafka's numeric codes here.
+// Heartbeat, LeaveGroup, OffsetCommit and OffsetFetch here; transactions in transaction-handlers.ts, admin requests
+// in admin-handlers.ts. Each takes the decoded body of its version and returns the response body of the same
+// version; Kafka's error names in loglab's errors become Kafka's numeric codes here.
 
 import { type Broker, OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from "../broker/index.ts";
 import { LoglabError } from "../format/index.ts";
@@ -15,9 +16,14 @@ import {
   type SyncGroupRequest, type SyncGroupResponse, type CreateTopicsResponse, type FetchRequest, type FetchResponse,
   type FetchResponsePartitionData, type InitProducerIdRequest, type InitProducerIdResponse, type ListOffsetsRequest,
   type ListOffsetsResponse, type MetadataRequest, type MetadataResponse, type MetadataResponseTopic, type ProduceRequest,
-  type ProduceResponse, type ProduceResponsePartitionProduceResponse, wireApis,
+  type ProduceResponse, type ProduceResponsePartitionProduceResponse, wireApis, type AddOffsetsToTxnRequest, type AddPartitionsToTxnRequest,
+  type AddPartitionsToTxnResponse, type DeleteTopicsRequest, type DescribeConfigsRequest, type DescribeGroupsRequest, type EndTxnRequest,
+  type ListGroupsRequest, type TxnOffsetCommitRequest,
 } from "./generated/index.ts";
 import { uuidZero } from "./primitives.ts";
+import { deleteTopics, describeConfigs, describeGroups, listGroups } from "./admin-handlers.ts";
+import { AUTHORIZED_OPERATIONS_OMITTED, NODE_ID, toSafeInteger as toOffset } from "./handler-support.ts";
+import { addOffsetsToTxn, addPartitionsToTxn, endTxn, txnOffsetCommit } from "./transaction-handlers.ts";
 
 export interface BrokerHandlerOptions {
   readonly broker: Broker;
@@ -30,21 +36,15 @@ export interface BrokerHandlerOptions {
   readonly defaultPartitions?: number;
 }
 
-const NODE_ID = 0;
 const CLUSTER_ID = "loglab";
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 const INTERNAL_TOPICS = new Set([OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC]);
 /** The APIs answered here, the ones ApiVersions advertises. */
 const ANSWERED: ReadonlySet<number> = new Set([
   apiKeys.ApiVersions, apiKeys.Metadata, apiKeys.Produce, apiKeys.Fetch, apiKeys.ListOffsets, apiKeys.InitProducerId, apiKeys.CreateTopics,
   apiKeys.FindCoordinator, apiKeys.JoinGroup, apiKeys.SyncGroup, apiKeys.Heartbeat, apiKeys.LeaveGroup, apiKeys.OffsetCommit, apiKeys.OffsetFetch,
+  apiKeys.AddPartitionsToTxn, apiKeys.AddOffsetsToTxn, apiKeys.TxnOffsetCommit, apiKeys.EndTxn, apiKeys.DeleteTopics, apiKeys.ListGroups,
+  apiKeys.DescribeGroups, apiKeys.DescribeConfigs,
 ]);
-
-/** int64 from the wire to the safe integers src/log uses. */
-function toOffset(value: bigint): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new RangeError(`${value} is beyond 2^53`);
-  return Number(value);
-}
 
 function errorOf(error: unknown): number {
   if (error instanceof LoglabError) return kafkaErrorCode(error);
@@ -78,7 +78,8 @@ export class BrokerHandler implements RequestHandler {
       case apiKeys.ListOffsets:
         return this.#listOffsets(v, request.body as ListOffsetsRequest);
       case apiKeys.InitProducerId:
-        return this.#initProducerId(request.body as InitProducerIdRequest);
+        // A new epoch aborts what the previous one left open, with markers: as after EndTxn.
+        return this.#initProducerId(request.body as InitProducerIdRequest).finally(() => this.#wakeFetches());
       case apiKeys.CreateTopics:
         return this.#createTopics(v, request.body as CreateTopicsRequest);
       case apiKeys.FindCoordinator:
@@ -95,6 +96,23 @@ export class BrokerHandler implements RequestHandler {
         return this.#offsetCommit(request.body as OffsetCommitRequest);
       case apiKeys.OffsetFetch:
         return this.#offsetFetch(v, request.body as OffsetFetchRequest);
+      case apiKeys.AddPartitionsToTxn:
+        return addPartitionsToTxn(this.#broker, v, request.body as AddPartitionsToTxnRequest);
+      case apiKeys.AddOffsetsToTxn:
+        return addOffsetsToTxn(this.#broker, v, request.body as AddOffsetsToTxnRequest);
+      case apiKeys.TxnOffsetCommit:
+        return txnOffsetCommit(this.#broker, request.body as TxnOffsetCommitRequest);
+      case apiKeys.EndTxn:
+        // Its markers move the last stable offset: read_committed fetches waiting for data look again.
+        return endTxn(this.#broker, v, request.body as EndTxnRequest).finally(() => this.#wakeFetches());
+      case apiKeys.DeleteTopics:
+        return deleteTopics(this.#broker, v, request.body as DeleteTopicsRequest).finally(() => this.#wakeFetches());
+      case apiKeys.ListGroups:
+        return Promise.resolve(listGroups(this.#broker, v, request.body as ListGroupsRequest));
+      case apiKeys.DescribeGroups:
+        return Promise.resolve(describeGroups(this.#broker, v, request.body as DescribeGroupsRequest));
+      case apiKeys.DescribeConfigs:
+        return Promise.resolve(describeConfigs(this.#broker, v, request.body as DescribeConfigsRequest));
       default:
         // Not advertised: the connection closes with this reason.
         return Promise.reject(new Error(`${request.api.name} is not answered by loglab serve yet`));
@@ -112,6 +130,9 @@ export class BrokerHandler implements RequestHandler {
         return { throttleTimeMs: 0, errorCode, assignment: new Uint8Array(0) } satisfies SyncGroupResponse;
       case apiKeys.JoinGroup:
         return { throttleTimeMs: 0, errorCode, generationId: -1, protocolName: "", leader: "", memberId: "", members: [] } satisfies JoinGroupResponse;
+      case apiKeys.AddPartitionsToTxn:
+        // v4+ is the brokers' own batched form (KIP-890), with a top-level error.
+        return { throttleTimeMs: 0, errorCode, resultsByTransaction: [] } satisfies AddPartitionsToTxnResponse;
       default:
         return null;
     }
@@ -128,9 +149,15 @@ export class BrokerHandler implements RequestHandler {
 
   async #metadata(v: number, request: MetadataRequest): Promise<MetadataResponse> {
     const broker = this.#broker;
+    // v10+ may name a topic by its id alone (name null): an id no topic has is answered UNKNOWN_TOPIC_ID.
+    const unknownIds: string[] = [];
     const asked = request.topics === null || (v === 0 && request.topics.length === 0)
       ? null
-      : request.topics.map((topic) => topic.name ?? "");
+      : request.topics.flatMap((topic) => {
+        const name = topic.name ?? broker.logs.topicNamed(topic.topicId ?? uuidZero);
+        if (name === undefined) unknownIds.push(topic.topicId ?? uuidZero);
+        return name === undefined ? [] : [name];
+      });
     const allowCreate = request.allowAutoTopicCreation ?? true;
     let names: string[];
     const errors = new Map<string, number>();
@@ -147,7 +174,7 @@ export class BrokerHandler implements RequestHandler {
       return {
         errorCode,
         name,
-        ...(v >= 10 ? { topicId: uuidZero } : {}),
+        ...(v >= 10 ? { topicId: errorCode === 0 ? broker.logs.describeTopic(name).id : uuidZero } : {}),
         ...(v >= 1 ? { isInternal: INTERNAL_TOPICS.has(name) } : {}),
         partitions: Array.from({ length: count }, (_, partitionIndex) => ({
           errorCode: 0, partitionIndex, leaderId: NODE_ID,
@@ -158,6 +185,12 @@ export class BrokerHandler implements RequestHandler {
         ...(v >= 8 ? { topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED } : {}),
       };
     });
+    for (const topicId of unknownIds) {
+      topics.push({
+        errorCode: KAFKA_ERROR_CODES.UNKNOWN_TOPIC_ID!, name: v >= 12 ? null : "", topicId, isInternal: false, partitions: [],
+        ...(v >= 8 ? { topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED } : {}),
+      });
+    }
     return {
       ...(v >= 3 ? { throttleTimeMs: 0 } : {}),
       brokers: [{ nodeId: NODE_ID, host: this.#options.host, port: this.#options.port, ...(v >= 1 ? { rack: null } : {}) }],
@@ -196,7 +229,7 @@ export class BrokerHandler implements RequestHandler {
         });
       }
     }
-    for (const wake of [...this.#waiters]) wake();
+    this.#wakeFetches();
     if (request.acks === 0) return null;
     return {
       responses: [...answers].map(([name, partitionResponses]) => ({ name, partitionResponses })),
@@ -204,32 +237,58 @@ export class BrokerHandler implements RequestHandler {
     };
   }
 
+  #wakeFetches(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  /**
+   * One pass over the partitions asked for. The request's max_bytes bounds the whole answer, the partition's its
+   * own part; as in Kafka (KIP-74) the first batch found is returned whole even when it is larger than both, so a
+   * consumer always makes progress, and after it nothing goes beyond the request's budget.
+   */
   async #fetchOnce(v: number, request: FetchRequest): Promise<{ response: FetchResponse; bytes: number }> {
     const isolationLevel = request.isolationLevel === 1 ? "read_committed" : "read_uncommitted";
+    const budgetBytes = request.maxBytes ?? Number.MAX_SAFE_INTEGER;
     let bytes = 0;
     const responses = [];
     for (const topic of request.topics) {
-      const name = topic.topic ?? "";
-      const fetched = await this.#broker.fetch({
-        isolationLevel,
-        partitions: topic.partitions.map((p) => ({ topic: name, partition: p.partition, fetchOffset: toOffset(p.fetchOffset), maxBytes: p.partitionMaxBytes })),
-      });
-      const partitions: FetchResponsePartitionData[] = fetched.partitions.map((p) => {
-        bytes += p.records.length;
-        return {
-          partitionIndex: p.partition,
-          errorCode: kafkaErrorCode(p.error),
-          highWatermark: BigInt(p.highWatermark),
-          lastStableOffset: BigInt(p.lastStableOffset),
-          ...(v >= 5 ? { logStartOffset: BigInt(p.logStartOffset) } : {}),
+      // From v13 topics are named by id (KIP-516); an id no topic has gets UNKNOWN_TOPIC_ID on each partition.
+      const name = v >= 13 ? this.#broker.logs.topicNamed(topic.topicId ?? uuidZero) : (topic.topic ?? "");
+      const named = v >= 13 ? { topicId: topic.topicId ?? uuidZero } : { topic: name ?? "" };
+      const partitions: FetchResponsePartitionData[] = [];
+      if (name === undefined) {
+        for (const p of topic.partitions) {
+          partitions.push({
+            partitionIndex: p.partition, errorCode: KAFKA_ERROR_CODES.UNKNOWN_TOPIC_ID!, highWatermark: -1n, lastStableOffset: -1n,
+            logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: new Uint8Array(0),
+          });
+        }
+        responses.push({ ...named, partitions });
+        continue;
+      }
+      for (const p of topic.partitions) {
+        const remaining = budgetBytes - bytes;
+        const maxBytes = bytes === 0 ? p.partitionMaxBytes : Math.max(0, Math.min(p.partitionMaxBytes, remaining));
+        const [fetched] = (await this.#broker.fetch({
+          isolationLevel, partitions: [{ topic: name, partition: p.partition, fetchOffset: toOffset(p.fetchOffset), maxBytes: Math.max(1, maxBytes) }],
+        })).partitions;
+        // The log returns at least one batch: past the first one, a batch over the budget waits for the next fetch.
+        const records = bytes > 0 && fetched!.records.length > maxBytes ? new Uint8Array(0) : fetched!.records;
+        bytes += records.length;
+        partitions.push({
+          partitionIndex: fetched!.partition,
+          errorCode: kafkaErrorCode(fetched!.error),
+          highWatermark: BigInt(fetched!.highWatermark),
+          lastStableOffset: BigInt(fetched!.lastStableOffset),
+          ...(v >= 5 ? { logStartOffset: BigInt(fetched!.logStartOffset) } : {}),
           abortedTransactions: isolationLevel === "read_committed"
-            ? p.abortedTransactions.map((a) => ({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) }))
+            ? fetched!.abortedTransactions.map((a) => ({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) }))
             : null,
           ...(v >= 11 ? { preferredReadReplica: -1 } : {}),
-          records: p.records,
-        };
-      });
-      responses.push({ topic: name, partitions });
+          records,
+        });
+      }
+      responses.push({ ...named, partitions });
     }
     return {
       response: { throttleTimeMs: 0, ...(v >= 7 ? { errorCode: 0, sessionId: 0 } : {}), responses },
@@ -308,7 +367,7 @@ export class BrokerHandler implements RequestHandler {
       }
       topics.push({
         name: topic.name,
-        ...(v >= 7 ? { topicId: uuidZero } : {}),
+        ...(v >= 7 ? { topicId: errorCode === 0 && !request.validateOnly ? this.#broker.logs.describeTopic(topic.name).id : uuidZero } : {}),
         errorCode, errorMessage,
         ...(v >= 5 ? { numPartitions: errorCode === 0 ? partitions : -1, replicationFactor: errorCode === 0 ? 1 : -1, configs: [] } : {}),
       });
@@ -410,7 +469,7 @@ export class BrokerHandler implements RequestHandler {
       let errorCode = 0;
       const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string; errorCode: number }[]>();
       try {
-        for (const p of (await this.#broker.offsetFetch(group.groupId, asked)).partitions) {
+        for (const p of (await this.#broker.offsetFetch(group.groupId, asked, request.requireStable ?? false)).partitions) {
           if (!byTopic.has(p.topic)) byTopic.set(p.topic, []);
           byTopic.get(p.topic)!.push({
             partitionIndex: p.partition, committedOffset: BigInt(p.offset), committedLeaderEpoch: -1, metadata: p.metadata, errorCode: kafkaErrorCode(p.error),

@@ -2,11 +2,12 @@
 // Connection (connection.ts); a request that closes one connection leaves the others serving.
 
 import { createServer, type Socket } from "node:net";
-import { openServing, type ServeOptions, type WireServer } from "./server.ts";
+import { type FaultableWireServer, openServing, type ServeOptions } from "./server.ts";
 
-export type { ServeOptions, WireServer } from "./server.ts";
+export type { FaultableWireServer, ServeOptions, WireServer } from "./server.ts";
+export { checkFaultSpec, type Fault, type FaultSpec, FaultSpecError, parseFaultSpec } from "./faults.ts";
 
-export async function serve(options: ServeOptions): Promise<WireServer> {
+export async function serve(options: ServeOptions): Promise<FaultableWireServer> {
   const serving = await openServing(options);
   const { broker, host, log } = serving;
   const sockets = new Set<Socket>();
@@ -14,7 +15,8 @@ export async function serve(options: ServeOptions): Promise<WireServer> {
     sockets.add(socket);
     socket.setNoDelay(true);
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    const connection = serving.connect({ peer, write: (bytes) => void socket.write(bytes), destroy: () => socket.destroy() });
+    const client = { peer, write: (bytes: Uint8Array) => void socket.write(bytes), destroy: () => socket.destroy() };
+    const connection = serving.connect(client);
     socket.on("data", (chunk: Buffer) => {
       const outcome = connection.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       if (outcome.kind === "close" && !socket.destroyed) {
@@ -26,6 +28,7 @@ export async function serve(options: ServeOptions): Promise<WireServer> {
     socket.on("close", () => {
       sockets.delete(socket);
       if (connection.closedReason === null) log(`client ${peer} disconnected`);
+      serving.disconnected(client, connection.closedReason ?? "the client disconnected");
     });
   });
   try {
@@ -45,8 +48,12 @@ export async function serve(options: ServeOptions): Promise<WireServer> {
   return {
     bootstrap: `${host}:${port}`,
     port,
+    faults(spec) {
+      serving.injector.set(spec, "server.faults()");
+    },
     close() {
       closing ??= (async () => {
+        serving.injector.stop();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const socket of sockets) socket.destroy();
         await stopped;

@@ -1,13 +1,16 @@
 // What the socket shells (node-server.ts, deno-server.ts) share: serve()'s options and result, opening the broker
-// with the data dir's lock, and one Connection per client that logs why it ended.
+// with the data dir's lock, and one Connection per client that logs why it ended, behind the fault layer
+// (faults.ts) and the trace recorder (trace.ts).
 
 import { Broker } from "../broker/index.ts";
 import { InvalidConfigError } from "../log/index.ts";
-import { systemScheduler } from "../runtime/index.ts";
+import { type Scheduler, systemScheduler } from "../runtime/index.ts";
 import type { Storage } from "../storage/index.ts";
 import { Connection } from "./connection.ts";
+import { FaultInjector, type FaultSpec } from "./faults.ts";
 import { frameBytesMax } from "./framing.ts";
 import { BrokerHandler } from "./handlers.ts";
+import { WireTraceRecorder } from "./trace.ts";
 
 export interface ServeOptions {
   readonly storage: Storage;
@@ -21,6 +24,12 @@ export interface ServeOptions {
   readonly log?: (line: string) => void;
   /** Who holds the data dir's lock (default "loglab serve"). */
   readonly command?: string;
+  /** Faults to inject from the start (see faults.ts); the server's faults() replaces them. */
+  readonly faults?: FaultSpec;
+  /** Takes the wire trace, one JSON line at a time, its header first (see trace.ts). */
+  readonly trace?: (line: string) => void;
+  /** The clock and timers of the broker, the delays and the pauses (default: the system's). */
+  readonly scheduler?: Scheduler;
 }
 
 export interface WireServer {
@@ -29,6 +38,12 @@ export interface WireServer {
   readonly port: number;
   /** Stops listening, ends every connection and closes the broker's logs cleanly. */
   close(): Promise<void>;
+}
+
+/** What serve() returns: a WireServer whose injected faults can be replaced while it runs. */
+export interface FaultableWireServer extends WireServer {
+  /** Replaces the injected faults (checked first: throws FaultSpecError) and restarts their counts and seeded draws. */
+  faults(spec: FaultSpec): void;
 }
 
 const REQUEST_BYTES_KEY = "socket.request.max.bytes";
@@ -44,10 +59,13 @@ export interface OpenedServing {
   readonly broker: Broker;
   readonly host: string;
   readonly log: (line: string) => void;
+  readonly injector: FaultInjector;
   /** Call once the port is known: the address Metadata advertises. */
   listening(port: number): void;
   /** A new client: the Connection its bytes go to; a handler failure logs why and destroys the socket. */
   connect(socket: ClientSocket): Connection;
+  /** The socket `connect` was given has closed, for whatever `reason`: the trace records it. */
+  disconnected(socket: ClientSocket, reason: string): void;
 }
 
 /** Opens the broker (taking the data dir's lock) and prepares the connections' handler. */
@@ -59,23 +77,45 @@ export async function openServing(options: ServeOptions): Promise<OpenedServing>
   if (!Number.isInteger(requestBytesMax) || requestBytesMax < 1) {
     throw new InvalidConfigError(REQUEST_BYTES_KEY, `expected an integer >= 1, got "${requestBytesText}"`);
   }
-  const broker = await Broker.open({ storage: options.storage, scheduler: systemScheduler, config: brokerConfig, command: options.command ?? "loglab serve" });
+  const scheduler = options.scheduler ?? systemScheduler;
+  let recorder: WireTraceRecorder | null = null;
+  const injector = new FaultInjector({
+    scheduler,
+    onInjection: (injection) => {
+      log(`fault ${injection.fault} (${injection.kind}) on connection ${injection.connection}, ${injection.api} v${injection.version} correlation ${injection.correlationId}: ${injection.detail}`);
+      recorder?.fault(injection);
+    },
+  }, options.faults ?? { faults: [] }, "serve() option faults");
+  const broker = await Broker.open({ storage: options.storage, scheduler, config: brokerConfig, command: options.command ?? "loglab serve" });
   const defaultPartitions = brokerConfig["num.partitions"] === undefined ? 1 : Number(brokerConfig["num.partitions"]);
   let handler: BrokerHandler | null = null;
+  let connections = 0;
+  const ids = new WeakMap<ClientSocket, number>();
   return {
-    broker, host, log,
+    broker, host, log, injector,
     listening(port) {
-      handler = new BrokerHandler({ broker, scheduler: systemScheduler, host, port, defaultPartitions });
+      handler = new BrokerHandler({ broker, scheduler, host, port, defaultPartitions });
+      if (options.trace !== undefined) recorder = new WireTraceRecorder(options.trace, () => scheduler.nowMs(), `${host}:${port}`);
     },
     connect(socket) {
       if (handler === null) throw new Error("connect() before listening()");
-      log(`client ${socket.peer} connected`);
+      const id = ++connections;
+      ids.set(socket, id);
+      log(`client ${socket.peer} connected (connection ${id})`);
+      recorder?.connected(id, socket.peer);
       const end = (reason: string): void => {
         log(`client ${socket.peer} closed: ${reason}`);
         socket.destroy();
       };
-      const connection = new Connection({ handler, requestBytesMax, send: (bytes) => socket.write(bytes), onClose: end });
+      const faulty = injector.wrap(handler, id);
+      const connection = new Connection({ handler: recorder === null ? faulty : recorder.wrap(faulty, id), requestBytesMax, send: (bytes) => socket.write(bytes), onClose: end });
       return connection;
+    },
+    disconnected(socket, reason) {
+      const id = ids.get(socket);
+      if (id === undefined) return;
+      ids.delete(socket);
+      recorder?.disconnected(id, socket.peer, reason);
     },
   };
 }

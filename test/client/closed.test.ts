@@ -86,6 +86,11 @@ describe("a closed broker", () => {
       describeGroup: () => broker.describeGroup("g"),
       offsetCommit: () => broker.offsetCommit({ groupId: "g", offsets: [{ topic: "t", partition: 0, offset: 1 }] }),
       offsetFetch: () => broker.offsetFetch("g"),
+      addOffsetsGroupToTxn: () => broker.addOffsetsGroupToTxn({ ...txn, groupId: "g" }),
+      txnOffsetCommit: () => broker.txnOffsetCommit({ ...txn, offsets: { groupId: "g", offsets: [] } }),
+      listGroups: () => broker.listGroups(),
+      findGroup: () => broker.findGroup("g"),
+      deleteTopic: () => broker.deleteTopic("t"),
     };
     expect(Object.keys(requests).sort()).toEqual(methodsOf(Broker.prototype).filter((name) => name !== "close"));
     for (const [name, request] of Object.entries(requests)) {

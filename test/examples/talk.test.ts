@@ -3,7 +3,9 @@
 // record was processed. At-most-once never processes a record twice and loses
 // the one stored but not processed; at-least-once never loses one and repeats
 // the one processed but not stored; the plain auto-commit loop does both,
-// depending on when the crash falls between commits (kafka-facts.md).
+// depending on when the crash falls between commits (kafka-facts.md). The
+// at-most-once loop as the talk wrote it (offsetStore only stores; the
+// auto-commit timer commits) repeats what it processed since the last tick.
 
 import { describe, expect, it } from "vitest";
 import {
@@ -11,7 +13,8 @@ import {
 } from "../../src/index.ts";
 import { type ConsumerLoop, crashLab, exactlyOnceLab } from "../../sim/crash-lab.ts";
 import {
-  atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, basicProducer, MANUAL_STORE_CONFIG, TALK_TOPIC,
+  atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, basicProducer, MANUAL_STORE_CONFIG,
+  TALK_AT_MOST_ONCE_CONFIG, TALK_TOPIC, talkAtMostOnceLoop,
 } from "../../src/examples/talk.ts";
 
 const live = (loop: ConsumerLoop, config: ConsumerConfig, crashAt: number | null) => crashLab(loop, config, crashAt);
@@ -24,7 +27,10 @@ async function crashPoints(loop: ConsumerLoop, config: ConsumerConfig): Promise<
 
 describe("the talk's consumer loops under a crash at every step", () => {
   it("without a crash, each loop processes every record exactly once", async () => {
-    for (const [loop, config] of [[basicConsumerLoop, BASIC_CONSUMER_CONFIG], [atMostOnceLoop, MANUAL_STORE_CONFIG], [atLeastOnceLoop, MANUAL_STORE_CONFIG]] as const) {
+    for (const [loop, config] of [
+      [basicConsumerLoop, BASIC_CONSUMER_CONFIG], [atMostOnceLoop, MANUAL_STORE_CONFIG], [atLeastOnceLoop, MANUAL_STORE_CONFIG],
+      [talkAtMostOnceLoop, TALK_AT_MOST_ONCE_CONFIG],
+    ] as const) {
       expect((await live(loop, config, null)).processed).toEqual([1, 1, 1, 1, 1]);
     }
   });
@@ -36,6 +42,22 @@ describe("the talk's consumer loops under a crash at every step", () => {
       const expected = processed.map((_, offset) => (crashed.name === "stored" && crashed.offset === offset ? 0 : 1));
       expect(processed, `crash after step ${crashAt} (${crashed.name} ${crashed.offset})`).toEqual(expected);
     }
+  });
+
+  it("the talk's at-most-once as written (store, process, the 100 ms timer commits) repeats what it processed before the next commit", async () => {
+    const outcomes = new Map<string, number[]>();
+    for (const crashAt of await crashPoints(talkAtMostOnceLoop, TALK_AT_MOST_ONCE_CONFIG)) {
+      const { processed, steps } = await live(talkAtMostOnceLoop, TALK_AT_MOST_ONCE_CONFIG, crashAt);
+      const crashed = steps[crashAt - 1]!;
+      outcomes.set(`${crashed.name} ${crashed.offset}`, processed);
+    }
+    // Processed record 0 at 40 ms, stored offset 1, crashed before the first commit at 100 ms: record 0 again.
+    expect(outcomes.get("processed 0")).toEqual([2, 1, 1, 1, 1]);
+    expect(outcomes.get("processed 1")).toEqual([2, 2, 1, 1, 1]);
+    // The tick at 100 ms committed offset 3 (stored at 80 ms) while record 2 was processed: nothing repeats.
+    expect(outcomes.get("processed 2")).toEqual([1, 1, 1, 1, 1]);
+    // Record 3 was processed at 160 ms, before the tick at 200 ms: again.
+    expect(outcomes.get("processed 3")).toEqual([1, 1, 1, 2, 1]);
   });
 
   it("at-least-once (process, then store) never loses, and redelivers exactly the record processed but not yet stored", async () => {

@@ -78,8 +78,9 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   };
   const properties = join(root, "server.properties");
   writeFileSync(properties, Object.entries(settings).map(([key, value]) => `${key}=${value}\n`).join(""));
-  // A cluster id is 16 random bytes, base64url without padding.
-  const format = runJava("kafka.tools.StorageTool", ["format", "-t", randomBytes(16).toString("base64url"), "-c", properties]);
+  // A cluster id is 16 random bytes, base64url without padding; given as --cluster-id=ID, since one starting with
+  // "-" would otherwise be read as an option.
+  const format = runJava("kafka.tools.StorageTool", ["format", `--cluster-id=${randomBytes(16).toString("base64url")}`, "-c", properties]);
   if (format.status !== 0) throw new Error(`kafka-storage format failed (${format.status}): ${format.stderr}${format.stdout}`);
 
   const child: ChildProcess = spawn("java", javaArgs("kafka.Kafka", [properties], ["-Xmx1g", "-Xms256m"]), { stdio: ["ignore", "pipe", "pipe"] });

@@ -3,8 +3,8 @@
 // in two runs so that it rolls a segment, and three transactions (committed,
 // aborted, committed) from Kafka's Java producer; then it stops cleanly, and
 // `loglab consume` on its log dir prints what Kafka's console consumer
-// printed for the topic. Kafka compresses nothing here: loglab does not read
-// compressed batches yet.
+// printed for the topic. Kafka compresses nothing here: compressed batches
+// have their own broker run in compressed-segments.node.test.ts.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";

@@ -6,6 +6,7 @@ import {
   InvalidConfigError, InvalidPartitionsError, InvalidTopicError, LogManager, ManualClock, MemoryStorage, TopicExistsError,
   UnknownTopicOrPartitionError,
 } from "../../src/index.ts";
+import { readTextFile, writeTextFileAtomically } from "../../src/storage/index.ts";
 import { fromHex } from "../support/hex.ts";
 import vectors from "../vectors/record-batches.json" with { type: "json" };
 import { readAll, records } from "./helpers.ts";
@@ -42,6 +43,36 @@ describe("LogManager", () => {
     });
     expect(await readAll(again.log("test", 1))).toEqual([[0, "k-This will always be sent to partition 1", "This will always be sent to partition 1"]]);
     expect(again.recoveries).toEqual([]); // clean shutdown: nothing to recover
+  });
+
+  it("gives each topic a topic id that survives a restart, a new one to a topic created again, and one to a topic recorded without", async () => {
+    const storage = new MemoryStorage();
+    const manager = await open(storage);
+    await manager.createTopic("a", 1);
+    await manager.createTopic("b", 1);
+    const ids = { a: manager.describeTopic("a").id, b: manager.describeTopic("b").id };
+    expect(ids.a).not.toBe(ids.b);
+    expect(manager.topicNamed(ids.b)).toBe("b");
+    await manager.deleteTopic("b");
+    expect(manager.topicNamed(ids.b)).toBeUndefined();
+    await manager.createTopic("b", 1);
+    expect(manager.describeTopic("b").id).not.toBe(ids.b);
+    const recreated = manager.describeTopic("b").id;
+    await manager.close();
+    const again = await open(storage);
+    expect([again.describeTopic("a").id, again.describeTopic("b").id]).toEqual([ids.a, recreated]);
+    await again.close();
+    // A topics file from before ids: each topic gets one derived from its name, the same at every open.
+    const file = JSON.parse((await readTextFile(storage, "loglab-topics.json"))!) as { topics: Record<string, { id?: string }> };
+    for (const entry of Object.values(file.topics)) delete entry.id;
+    await writeTextFileAtomically(storage, "loglab-topics.json", JSON.stringify(file));
+    const first = await open(storage);
+    const derived = first.describeTopic("a").id;
+    expect(derived).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    await first.close();
+    const reopened = await open(storage);
+    expect(reopened.describeTopic("a").id).toBe(derived);
+    await reopened.close();
   });
 
   it("lays the files out as Kafka does", async () => {

@@ -22,7 +22,10 @@ const denoEnv = { ...process.env, DENO_DIR: join(root, ".cache", "deno"), DENO_N
 const STEP_TIMEOUT_MS = 240_000;
 
 /** What the README promises a user can import: the log, its storage adapters, the wire server's shells, and the simulator as a library. */
-const ENTRY_POINTS = [".", "./storage/node-fs", "./storage/deno-fs", "./storage/indexeddb", "./storage/opfs", "./wire/node-server", "./wire/deno-server", "./sim"];
+const ENTRY_POINTS = [
+  ".", "./storage/node-fs", "./storage/deno-fs", "./storage/indexeddb", "./storage/opfs", "./wire/node-server", "./wire/deno-server",
+  "./wire/node-client", "./wire/deno-client", "./sim",
+];
 /** The records every environment appends, and reads back after closing and reopening its log. */
 const RECORDS = [[0, "a", "one"], [1, "b", "two"]];
 

@@ -42,7 +42,8 @@ const UPWARD_ALLOWED: readonly (readonly [from: string, to: string])[] = [["src/
  * a module that needs one runtime is an entry point of its own, so that the
  * environment-free face loads unchanged in the browser, Deno and Node: the
  * storage adapters (package.json's `loglab/storage/…` entry points), the wire
- * server's socket shells (`loglab/wire/node-server`, `loglab/wire/deno-server`) and the
+ * server's and client's socket shells (`loglab/wire/node-server`, `loglab/wire/deno-server`, `loglab/wire/node-client`,
+ * `loglab/wire/deno-client`) and the
  * simulator's command line (it reads and writes files; `loglab sim` runs it).
  */
 const ENTRY_POINTS: readonly string[] = [
@@ -52,6 +53,8 @@ const ENTRY_POINTS: readonly string[] = [
   "src/storage/opfs.ts",
   "src/wire/node-server.ts",
   "src/wire/deno-server.ts",
+  "src/wire/node-client.ts",
+  "src/wire/deno-client.ts",
   "sim/command.ts",
 ];
 

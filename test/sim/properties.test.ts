@@ -16,8 +16,8 @@ const schedules = fc.record({
 
 const noDuplicatesNoLoss = (idempotent: boolean) =>
   fc.asyncProperty(schedules, async ({ seed, messages, lossPercent }) => {
-    const { verdict } = await runTwoGenerals(seed, idempotent, messages, lossPercent / 100);
-    expect(verdict.explanation).toEqual([]);
+    const { violations } = await runTwoGenerals(seed, idempotent, messages, lossPercent / 100);
+    expect(violations).toEqual([]);
   });
 
 describe("the two generals, over random fault schedules", () => {
@@ -33,7 +33,7 @@ describe("the two generals, over random fault schedules", () => {
     expect(minimal!.lossPercent).toBeGreaterThan(0);
     // The shrunk run replays: same schedule, same duplicate.
     const replay = await runTwoGenerals(minimal!.seed, false, minimal!.messages, minimal!.lossPercent / 100);
-    expect(replay.verdict.duplicated.length).toBeGreaterThan(0);
+    expect(replay.result.checks["no duplicates"]!.anomalies.length).toBeGreaterThan(0);
     const again = await fc.check(noDuplicatesNoLoss(false), { seed: details.seed, path: details.counterexamplePath!, endOnFailure: true });
     expect(again.counterexample).toEqual(details.counterexample);
   });

@@ -58,10 +58,10 @@ describe("a schedule overrides a scenario's faults", () => {
   it("two-generals without lost answers writes no duplicate", async () => {
     const schedule = parseSchedule(`{"links": {"producer": {"loseAnswer": 0}}}`);
     for (let seed = 1; seed <= 3; seed++) {
-      expect((await runTwoGenerals(seed, false, 20, 0.3, schedule)).verdict.explanation).toEqual([]);
+      expect((await runTwoGenerals(seed, false, 20, 0.3, schedule)).violations).toEqual([]);
     }
     // Without the schedule the same seeds do duplicate.
-    const duplicates = await Promise.all([1, 2, 3].map(async (seed) => (await runTwoGenerals(seed, false)).verdict.duplicated.length));
+    const duplicates = await Promise.all([1, 2, 3].map(async (seed) => (await runTwoGenerals(seed, false)).result.checks["no duplicates"]!.anomalies.length));
     expect(duplicates.some((n) => n > 0)).toBe(true);
   });
 });

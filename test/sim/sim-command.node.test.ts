@@ -47,11 +47,11 @@ describe("sim --schedule", () => {
   it("prints each run's faults as a timeline, every event with --timeline all, none with --timeline none", async () => {
     const faults = await run(["two-generals", "--seed", "1"]);
     // Lost answers are what the scenario is about: the default timeline lists them and counts the routine traffic.
-    expect(faults.out).toMatch(/^\s+\d+ ms  broker → producer\s+lost produce#\d+ answer$/m);
+    expect(faults.out).toMatch(/^\s+\d+ ms  broker → producer#1\s+lost produce#\d+ answer$/m);
     expect(faults.out).toMatch(/\(\d+ routine sends and arrivals not shown\)/);
     expect(faults.out).not.toMatch(/ send produce#/);
     const all = await run(["two-generals", "--seed", "1", "--timeline", "all"]);
-    expect(all.out).toMatch(/^\s+0 ms  producer → broker\s+send metadata#1$/m);
+    expect(all.out).toMatch(/^\s+0 ms  producer#1 → broker\s+send metadata#1$/m);
     const none = await run(["two-generals", "--seed", "1", "--timeline", "none"]);
     expect(none.out).not.toMatch(/ ms  /);
     const bad = await run(["two-generals", "--timeline", "some"]);
@@ -61,7 +61,7 @@ describe("sim --schedule", () => {
   it("exits 2 when links name a client no scenario run has, listing the valid clients", async () => {
     const typo = scheduleFile(`{"links": {"consumer-9": {"loseAnswer": 0.5}}}`);
     const one = await run(["consumer-crash", "--seed", "1", "--schedule", typo]);
-    expect([one.code, one.err.split("\n")[0]]).toEqual([2, "schedule error: schedule.links.consumer-9: unknown client (valid clients: consumer-1, consumer-2, consumer-3)"]);
+    expect([one.code, one.err.split("\n")[0]]).toEqual([2, "schedule error: schedule.links.consumer-9: unknown client (valid clients: consumer-1, consumer-2)"]);
     const all = await run(["all", "--seed", "1", "--schedule", typo]);
     expect(all.err.split("\n")[0]).toMatch(/^schedule error: schedule\.links\.consumer-9: unknown client \(valid clients: producer, consumer-1, .*producer-2\)$/);
     // A scenario that reads no links says it ignores them, as it does any section it does not use.

@@ -110,6 +110,18 @@ describe("simulate()", () => {
     expect(result.verdict.explanation).toEqual(["at most 3: 7 records processed"]);
   });
 
+  it("kills once at a crash point's time, even when the new incarnation starts at that very time", async () => {
+    const program: Program = async ({ signal, sleep }) => {
+      while (!signal.aborted) await sleep(10);
+    };
+    const result = await simulate({
+      seed: 1, topics: [{ name: "t", partitions: 1 }], processes: { p: program }, runForMs: 100,
+      faults: { crashes: [{ process: "p", atMs: 0 }], restartAfterMs: [0, 0] },
+    });
+    expect(result.trace.filter((e) => e.kind === "crash").map((e) => [e.atMs, e.from])).toEqual([[0, "p#1"]]);
+    expect(result.trace.some((e) => e.kind === "exit" && e.from === "p#2")).toBe(true);
+  });
+
   it("refuses malformed options with a message that names them", async () => {
     const base = { seed: 1, topics: [{ name: "t", partitions: 1 }], processes: { p: async () => {} }, runForMs: 100 };
     await expect(simulate({ ...base, processes: { p: "loop" as unknown as Program } })).rejects.toThrow(/processes.p must be an async function/);
@@ -118,7 +130,7 @@ describe("simulate()", () => {
     await expect(simulate({ ...base, faults: { crashes: [{ process: "q", atMs: 5 }] } })).rejects.toThrow(/no process "q" \(processes: p\)/);
     await expect(simulate({ ...base, faults: { crashes: [{ process: "p", step: "s", occurrence: 0 }] } })).rejects.toThrow(/is not \{ process, step, occurrence >= 1 \}/);
     await expect(simulate({ ...base, faults: { links: { p: { loseAnswer: 2 } } } })).rejects.toThrow(/^faults\.links\.p\.loseAnswer: expected a probability from 0 to 1, got 2$/);
-    await expect(simulate({ ...base, faults: { disks: {} } as never })).rejects.toThrow(/faults\.disks: unknown key \(valid keys: links, crashes, restartAfterMs\)/);
+    await expect(simulate({ ...base, faults: { disks: {} } as never })).rejects.toThrow(/faults\.disks: unknown key \(valid keys: links, crashes, restartAfterMs, broker\)/);
     // A program's own error is not a crash: the run stops and says whose it was.
     await expect(simulate({ ...base, processes: { p: () => { throw new Error("boom"); } } })).rejects.toThrow(/^process p#1 threw: boom$/);
   });

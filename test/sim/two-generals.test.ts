@@ -9,10 +9,10 @@ describe("two generals", () => {
   it("replays byte for byte from its seed", async () => {
     const first = await runTwoGenerals(42, false);
     const second = await runTwoGenerals(42, false);
-    expect(first.world.traceText()).toBe(second.world.traceText());
-    expect(JSON.stringify(first.history.entries)).toBe(JSON.stringify(second.history.entries));
-    expect(first.world.trace.some((e) => e.kind === "lost")).toBe(true);
-    expect((await runTwoGenerals(43, false)).world.traceText()).not.toBe(first.world.traceText());
+    expect(first.result.traceText()).toBe(second.result.traceText());
+    expect(JSON.stringify(first.result.history)).toBe(JSON.stringify(second.result.history));
+    expect(first.result.trace.some((e) => e.kind === "lost")).toBe(true);
+    expect((await runTwoGenerals(43, false)).result.traceText()).not.toBe(first.result.traceText());
   });
 
   it("without idempotence, lost answers and retries duplicate records; with it, never", async () => {
@@ -20,9 +20,9 @@ describe("two generals", () => {
     for (let seed = 1; seed <= 10; seed++) {
       const plain = await runTwoGenerals(seed, false);
       const idempotent = await runTwoGenerals(seed, true);
-      expect(idempotent.verdict.explanation, `seed ${seed} with idempotence`).toEqual([]);
-      expect(plain.verdict.lostAcknowledged, `seed ${seed}`).toEqual([]);
-      if (plain.verdict.duplicated.length > 0) seedsWithDuplicates++;
+      expect(idempotent.violations, `seed ${seed} with idempotence`).toEqual([]);
+      expect(plain.result.checks["no lost writes"]!.explanation, `seed ${seed}`).toEqual([]);
+      if (plain.result.checks["no duplicates"]!.valid === false) seedsWithDuplicates++;
     }
     expect(seedsWithDuplicates).toBeGreaterThan(5);
   });

@@ -13,6 +13,7 @@ const talk = readFileSync(new URL("../../src/examples/talk.ts", import.meta.url)
 const STATEMENTS: Record<string, Record<string, RegExp>> = {
   basic: { polled: /await consumer\.poll\(/, processed: /await process\(record\)/ },
   amo: { polled: /await consumer\.poll\(/, stored: /storedOrUnknown\(consumer, record\)/, processed: /await process\(record\)/ },
+  "amo-talk": { polled: /await consumer\.poll\(/, stored: /consumer\.storeOffsets\(\[record\]\)/, processed: /await process\(record\)/ },
   alo: { polled: /await consumer\.poll\(/, processed: /await process\(record\)/, stored: /storedOrUnknown\(consumer, record\)/ },
   eos: { polled: /await consumer\.poll\(/, sent: /await transaction\.send\(/, "offsets-sent": /await transaction\.sendOffsets\(/, committed: /await transaction\.commit\(\)/ },
 };

@@ -45,7 +45,10 @@ describe("the scenarios lesson", () => {
     const { page, context } = await openPage(app);
     await page.goto(`${app.baseUrl}#/scenarios`);
     await page.getByLabel(/Or open a trace/).setInputFiles({ name: "notes.json", mimeType: "application/json", buffer: Buffer.from('{"runs": []}') });
-    await expect.poll(() => page.getByRole("alert").innerText()).toBe("notes.json: expected a JSON array of runs, as `loglab sim NAME --trace FILE` writes");
+    await expect.poll(() => page.getByRole("alert").innerText()).toBe(
+      "notes.json: expected a JSON array of runs, as `loglab sim NAME --trace FILE` writes, a program's run " +
+        "(`loglab sim --program FILE --trace FILE`) or a wire trace (`loglab serve --trace FILE`)",
+    );
     await context.close();
   });
 });

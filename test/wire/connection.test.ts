@@ -168,9 +168,9 @@ describe("Connection", () => {
     expect(handler.started).toEqual([]);
     const { body } = decodeResponseFrame(apiKeys.InitProducerId, 5, readFrame(sent[0]!)!.frame);
     expect((body as InitProducerIdResponse).errorCode).toBe(35);
-    const fetch = encodeRequestFrame({ apiKey: apiKeys.Fetch, apiVersion: 13, correlationId: 4, clientId: null }, {
+    const fetch = encodeRequestFrame({ apiKey: apiKeys.Fetch, apiVersion: 18, correlationId: 4, clientId: null }, {
       maxWaitMs: 0, minBytes: 1, maxBytes: 1, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: "",
     });
-    expect(connection.receive(fetch)).toEqual({ kind: "close", reason: "Fetch v13 is not served (v4–12)" });
+    expect(connection.receive(fetch)).toEqual({ kind: "close", reason: "Fetch v18 is not served (v4–17)" });
   });
 });

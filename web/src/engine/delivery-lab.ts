@@ -1,5 +1,7 @@
-// The delivery lab's four consumer loops: the talk's basic, at-most-once and
-// at-least-once loops and the exactly-once transactional loop, each with the
+// The delivery lab's consumer loops: the talk's basic, at-most-once and
+// at-least-once loops, its at-most-once loop as written (offsets stored, the
+// auto-commit timer commits them) next to the one that commits before
+// processing, and the exactly-once transactional loop, each with the
 // code it runs (cut from src/examples/talk.ts's own text, lines tagged by the
 // step they report) and a way to run it for real — over a fresh simulated
 // broker, crashed after any step, then restarted — which says how often each
@@ -7,7 +9,8 @@
 
 import { type CrashLabResult, crashLab, exactlyOnceLab } from "../../../sim/index.ts";
 import {
-  atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, MANUAL_STORE_CONFIG,
+  atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, MANUAL_STORE_CONFIG, TALK_AT_MOST_ONCE_CONFIG,
+  talkAtMostOnceLoop,
 } from "../../../src/examples/index.ts";
 import talkSource from "../../../src/examples/talk.ts?raw";
 import { type CodeLine, listing } from "./listing.ts";
@@ -28,20 +31,28 @@ export interface DeliveryLoop {
 
 export const RECORDS = 5;
 
+/** The two at-most-once loops first, so they sit side by side. */
 export const DELIVERY_LOOPS: readonly DeliveryLoop[] = [
-  {
-    id: "basic",
-    title: "Basic consumer",
-    promise: "neither: auto-commit every 100 ms of what poll() handed out",
-    code: listing(talkSource, "BASIC_CONSUMER_CONFIG", "basicConsumerLoop"),
-    run: (crashAt) => crashLab(basicConsumerLoop, BASIC_CONSUMER_CONFIG, crashAt, { records: RECORDS }),
-  },
   {
     id: "amo",
     title: "At most once",
     promise: "store the offset, then process: never twice, maybe never",
     code: listing(talkSource, "MANUAL_STORE_CONFIG", "atMostOnceLoop"),
     run: (crashAt) => crashLab(atMostOnceLoop, MANUAL_STORE_CONFIG, crashAt, { records: RECORDS }),
+  },
+  {
+    id: "amo-talk",
+    title: "At most once, as the talk wrote it",
+    promise: "store the offset, then process; the timer commits it up to 100 ms later: maybe twice",
+    code: listing(talkSource, "TALK_AT_MOST_ONCE_CONFIG", "talkAtMostOnceLoop"),
+    run: (crashAt) => crashLab(talkAtMostOnceLoop, TALK_AT_MOST_ONCE_CONFIG, crashAt, { records: RECORDS }),
+  },
+  {
+    id: "basic",
+    title: "Basic consumer",
+    promise: "neither: auto-commit every 100 ms of what poll() handed out",
+    code: listing(talkSource, "BASIC_CONSUMER_CONFIG", "basicConsumerLoop"),
+    run: (crashAt) => crashLab(basicConsumerLoop, BASIC_CONSUMER_CONFIG, crashAt, { records: RECORDS }),
   },
   {
     id: "alo",
@@ -79,6 +90,8 @@ export function explain(loop: DeliveryLoop, result: CrashLabResult): string[] {
       : `record ${offset}'s offset was stored before it was processed; after the crash the new consumer started past it, so no one ever processed it.`),
     ...duplicated.map((offset) => loop.id === "basic"
       ? `record ${offset} was processed, but the crash came before the next auto-commit; the new consumer started from the last commit and processed it again.`
+      : loop.id === "amo-talk"
+      ? `record ${offset}'s offset was stored, and the record processed, but the crash came before the auto-commit timer committed what was stored: storing an offset is not committing it. The new consumer started from the last committed offset and processed it again.`
       : `record ${offset} was processed, but the crash came before its offset was stored; the new consumer started from the stored offset and processed it again.`),
   ];
   if (reasons.length > 0) return reasons;

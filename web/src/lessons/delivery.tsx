@@ -1,4 +1,4 @@
-// Lesson 4, the delivery lab: the four consumer loops side by side. Step
+// Lesson 4, the delivery lab: the consumer loops side by side. Step
 // through each (the line that ran is highlighted), crash it at any step, and
 // a new consumer of the same group takes over; the tally counts what was
 // lost and what was processed twice, and says why. Every panel's step and
@@ -17,6 +17,14 @@ export function DeliveryLesson() {
         Step through a loop, and press <strong>Crash here</strong> at any point: the process dies on the spot (nothing it sends
         arrives any more), a new consumer of the same group takes over from the group's committed offset, and the tally shows how
         often each record was processed across both.
+      </p>
+      <p>
+        The talk's at-most-once loop calls <code>offsetStore()</code> before processing. Storing an offset is not committing
+        it: librdkafka commits stored offsets from its auto-commit timer (every 100 ms here) and on close. So the loop is
+        at-most-once only if the stored offset is committed before the next record is processed; the panel{" "}
+        <em>At most once</em> commits it, the panel <em>At most once, as the talk wrote it</em> leaves it to the timer, and
+        a crash before the next tick makes the new consumer process again what was processed since the last commit. (A crash
+        in the middle of processing, just after a tick, loses the record instead.)
       </p>
       <div class="panels delivery">
         {DELIVERY_LOOPS.map((loop) => <LoopPanel key={loop.id} loop={loop} />)}

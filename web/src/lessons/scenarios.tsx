@@ -1,16 +1,22 @@
 // Lesson: the simulator's scenarios. Pick one and a seed (both in the URL),
 // run it in a worker with the code `loglab sim` runs, and read each
 // configuration's verdict and timeline; or open a trace file that
-// `loglab sim NAME --trace FILE` wrote and read it the same way.
+// `loglab sim NAME --trace FILE` wrote and read it the same way, or one of a
+// user's program (`loglab sim --program`) or of real clients (`loglab serve
+// --trace`), shown as a sequence diagram.
 
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { SCENARIOS, timeline } from "../../../sim/index.ts";
 import { ErrorMessage } from "../components/error-message.tsx";
-import { parseTraceFile, type RunResult, type ScenarioMessage, type ScenarioRequest } from "../engine/scenario-runs.ts";
+import { SequenceDiagram } from "../components/sequence-diagram.tsx";
+import { type RunResult, type ScenarioMessage, type ScenarioRequest } from "../engine/scenario-runs.ts";
+import { type OpenedTrace, openTraceFile } from "../engine/trace-files.ts";
 import { booleanParam, numberParam, route, setParams } from "../route.ts";
 
 const SEED_MAX = 1_000_000;
-type Runs = { readonly source: string; readonly runs: readonly RunResult[] };
+/** The diagram of an opened program or wire trace shows at most this many events. */
+const DIAGRAM_EVENTS_MAX = 1000;
+type Runs = { readonly source: string; readonly runs: readonly RunResult[]; readonly single?: Exclude<OpenedTrace, { kind: "scenario" }> };
 
 function runInWorker(request: ScenarioRequest): { result: Promise<{ runs: readonly RunResult[]; elapsedMs: number }>; stop(): void } {
   const worker = new Worker(new URL("../workers/scenario.worker.ts", import.meta.url), { type: "module" });
@@ -38,6 +44,8 @@ export function ScenariosLesson() {
   const [shown, setShown] = useState<Runs | null>(null);
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  /** Stops the scenario running in the worker: a file opened meanwhile is not replaced by its result. */
+  const stopRun = useRef<() => void>(() => {});
 
   useEffect(() => {
     setShown(null);
@@ -48,14 +56,19 @@ export function ScenariosLesson() {
       ({ runs, elapsedMs }) => setShown({ source: `${scenario}, seed ${seed} (ran here in ${Math.round(elapsedMs)} ms)`, runs }),
       setError,
     ).finally(() => setRunning(false));
+    stopRun.current = run.stop;
     return run.stop;
   }, [scenario, seed]);
 
   const openFile = async (file: File | undefined) => {
     if (file === undefined) return;
+    stopRun.current();
+    setRunning(false);
     setError(null);
     try {
-      setShown({ source: `the trace file ${file.name}`, runs: parseTraceFile(await file.text()) });
+      const opened = openTraceFile(await file.text());
+      const source = `the trace file ${file.name}`;
+      setShown(opened.kind === "scenario" ? { source, runs: opened.runs } : { source, runs: [], single: opened });
     } catch (problem) {
       setError(new Error(`${file.name}: ${(problem as Error).message}`));
     }
@@ -81,13 +94,44 @@ export function ScenariosLesson() {
       </div>
       <p class="hint">{SCENARIOS[scenario]!.teaches}.</p>
       <label class="wide">
-        Or open a trace written by <code>loglab sim NAME --trace FILE</code>
-        <input type="file" accept="application/json,.json" onChange={(e) => void openFile(e.currentTarget.files?.[0])} />
+        <span>
+          Or open a trace written by <code>loglab sim NAME --trace FILE</code>, <code>loglab sim --program FILE --trace FILE</code>{" "}
+          or <code>loglab serve --trace FILE</code>
+        </span>
+        <input type="file" accept="application/json,.json,.jsonl" onChange={(e) => void openFile(e.currentTarget.files?.[0])} />
       </label>
       <ErrorMessage error={error} />
       <p aria-live="polite" data-testid="scenario-status">{running ? "Running…" : shown === null ? "" : `Showing ${shown.source}.`}</p>
       {shown?.runs.map((run, i) => <RunView key={`${shown.source}-${i}`} run={run} everything={everything} />)}
+      {shown?.single === undefined ? null : <TraceView key={shown.source} opened={shown.single} everything={everything} />}
     </>
+  );
+}
+
+/** A program's run or a wire trace: what it was, then its sequence diagram and timeline. */
+function TraceView({ opened, everything }: { opened: Exclude<OpenedTrace, { kind: "scenario" }>; everything: boolean }) {
+  const trace = opened.trace.slice(0, DIAGRAM_EVENTS_MAX);
+  const [step, setStep] = useState(trace.length);
+  const title = opened.kind === "wire" ? `Wire trace of ${opened.bootstrap}` : `Program ${opened.program}`;
+  const about = opened.kind === "wire"
+    ? `${opened.requests} request(s), ${opened.faults} injected fault(s)`
+    : `seed ${opened.seed}, ${opened.checks.length === 0 ? "its own checks" : `checks ${opened.checks.join(", ")}`}: ` +
+      (opened.valid === true ? "held" : opened.valid === false ? "BROKEN" : "nothing to judge");
+  const lines = timeline(opened.trace, everything ? "all" : "faults", everything ? 400 : 60);
+  return (
+    <section class="panel run" aria-label={title} data-trace={opened.kind}>
+      <h2>{title}</h2>
+      <p data-testid="trace-summary" class={opened.kind === "program" && opened.valid === false ? "bad" : ""}><strong>{about}</strong></p>
+      {opened.kind === "program" && opened.explanation.length > 0
+        ? <ul class="why">{opened.explanation.slice(0, 20).map((line) => <li key={line}>{line}</li>)}</ul>
+        : null}
+      {opened.trace.length > trace.length ? <p class="hint">The diagram shows the first {trace.length} of {opened.trace.length} events.</p> : null}
+      <SequenceDiagram trace={trace} labels={opened.kind === "wire" ? opened.labels : new Map()} step={step} onStep={setStep} />
+      <details>
+        <summary>Timeline ({opened.trace.length} events)</summary>
+        <pre class="code timeline" tabIndex={0} aria-label={`Timeline of ${title}`}>{lines.join("\n")}</pre>
+      </details>
+    </section>
   );
 }
 

@@ -1,0 +1,84 @@
+// Side by side, in one run: the same clients against `loglab serve` and against an Apache Kafka broker (one KRaft
+// node, as `npm run kafka` starts it) on this machine. librdkafka through kcat and Kafka's own ProducerPerformance and
+// ConsumerPerformance; each row's "loglab" is `loglab serve` and "kafka" is Apache Kafka, so the ratio printed is
+// loglab serve's figure over Kafka's. Both store on the filesystem; neither fsyncs each write (Kafka's default).
+// Then loglab's own clients on the real broker next to Kafka's Java client there ("java"; the ratio printed is
+// loglab's client over Java's), both from their own process's clock, 100-byte records.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { NodeFsStorage } from "../src/storage/node-fs.ts";
+import { serve } from "../src/wire/node-server.ts";
+import { loglabConsume, loglabProduce } from "./clients.ts";
+import type { Report } from "./harness.ts";
+import { javaConsume, javaProduce, kafkaMissing, kcatConsume, kcatMissing, kcatProduce, recordFile, startKafka } from "./peers.ts";
+
+const SMALL = { count: 1_000_000, size: 100, label: "100B" } as const;
+const LARGE = { count: 200_000, size: 1024, label: "1KiB" } as const;
+
+interface Target {
+  readonly impl: "loglab" | "kafka";
+  readonly bootstrap: string;
+}
+
+async function measure(report: Report, target: Target, files: { small: string; large: string }, kcat: boolean): Promise<void> {
+  const { impl, bootstrap } = target;
+  if (kcat) {
+    for (const shape of [SMALL, LARGE]) {
+      const file = shape === SMALL ? files.small : files.large;
+      for (const acks of ["1", "all"] as const) {
+        const topic = `kcat-${shape.label}-acks-${acks}`;
+        report.add(`kafka-kcat-produce-${shape.label}-acks-${acks}`, impl, await kcatProduce(bootstrap, topic, file, shape.count, acks), "records/s");
+      }
+      report.add(`kafka-kcat-consume-${shape.label}`, impl, await kcatConsume(bootstrap, `kcat-${shape.label}-acks-1`, shape.count), "records/s");
+    }
+  }
+  for (const shape of [SMALL, LARGE]) {
+    for (const acks of ["1", "all"] as const) {
+      const topic = `java-${shape.label}-acks-${acks}`;
+      const { rate, p50, p99 } = await javaProduce(bootstrap, topic, shape.count, shape.size, acks);
+      report.add(`kafka-java-produce-${shape.label}-acks-${acks}`, impl, rate, "records/s");
+      report.add(`kafka-java-produce-${shape.label}-acks-${acks}-latency-p50`, impl, p50, "ms");
+      report.add(`kafka-java-produce-${shape.label}-acks-${acks}-latency-p99`, impl, p99, "ms");
+    }
+    report.add(`kafka-java-consume-${shape.label}`, impl, await javaConsume(bootstrap, `java-${shape.label}-acks-1`, shape.count), "records/s");
+  }
+}
+
+export async function benchKafka(report: Report): Promise<void> {
+  const missing = kafkaMissing();
+  if (missing !== null) {
+    console.error(`bench kafka: skipped (${missing})`);
+    return;
+  }
+  const kcatAbsent = kcatMissing();
+  if (kcatAbsent !== null) console.error(`bench kafka: librdkafka rows skipped (${kcatAbsent})`);
+  const dir = mkdtempSync(join(tmpdir(), "loglab-bench-kafka-"));
+  try {
+    const files = { small: recordFile(dir, SMALL.count, SMALL.size), large: recordFile(dir, LARGE.count, LARGE.size) };
+    // One at a time: the two brokers never share the two cores during a measurement.
+    const server = await serve({ storage: new NodeFsStorage(join(dir, "loglab")), port: 0 });
+    try {
+      await measure(report, { impl: "loglab", bootstrap: server.bootstrap }, files, kcatAbsent === null);
+    } finally {
+      await server.close();
+    }
+    const kafka = await startKafka();
+    try {
+      await measure(report, { impl: "kafka", bootstrap: kafka.bootstrap }, files, kcatAbsent === null);
+      for (const acks of ["1", "all"] as const) {
+        const bench = `kafka-client-produce-${SMALL.label}-acks-${acks}`;
+        report.add(bench, "loglab", await loglabProduce(kafka.bootstrap, `loglab-${SMALL.label}-acks-${acks}`, SMALL.count, SMALL.size, acks), "records/s");
+        report.add(bench, "java", report.value(`kafka-java-produce-${SMALL.label}-acks-${acks}`, "kafka")!, "records/s");
+      }
+      const consume = `kafka-client-consume-${SMALL.label}`;
+      report.add(consume, "loglab", await loglabConsume(kafka.bootstrap, `loglab-${SMALL.label}-acks-1`, SMALL.count), "records/s");
+      report.add(consume, "java", report.value(`kafka-java-consume-${SMALL.label}`, "kafka")!, "records/s");
+    } finally {
+      await kafka.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -6,7 +6,7 @@
 // crash loses records or redelivers them: that is the application's choice.
 
 import type { TopicPartition } from "../broker/index.ts";
-import { CorruptRecordError, decodeBatches, LoglabError, type RecordHeader } from "../format/index.ts";
+import { CorruptRecordError, decodeBatches, LoglabError, type RecordHeader, wholeBatchesOf } from "../format/index.ts";
 import { OffsetOutOfRangeError } from "../log/index.ts";
 import { sleep, type Timer } from "../runtime/index.ts";
 import { type ConsumerConfig, type ResolvedConsumerConfig, resolveConsumerConfig } from "./consumer-config.ts";
@@ -250,7 +250,9 @@ export class Consumer {
       if (answer.error !== null) continue; // retriable (a partition offline, say): fetched again next time
       let next = position.offset;
       // read_committed: skip the batches of transactions that ended in ABORT, as Kafka's fetcher does.
-      const batches = decodeBatches(answer.records);
+      // A broker may end the answer with part of a batch (Kafka cuts its log slice at the bytes asked for): that batch
+      // comes whole in the next fetch.
+      const batches = decodeBatches(wholeBatchesOf(answer.records));
       const hidden = hiddenBatches(batches, answer.abortedTransactions);
       for (const [b, batch] of batches.entries()) {
         const skipped = hidden[b]!;

@@ -342,6 +342,25 @@ function compressedRecords(batch: Uint8Array, header: BatchHeader, position: num
  * validateBatches first to find where valid data ends in a buffer that may
  * have a torn tail.
  */
+/**
+ * The whole batches at the start of a Fetch answer's records, without the partial batch a broker may end them with:
+ * Kafka sends a log slice of at most the bytes asked for, cut wherever that falls, and its clients drop the partial
+ * batch at the end and fetch it whole next time. Nothing is cut when no batch would be left (a lone partial batch is
+ * for decodeBatches to report), nor at a length field that is not a batch's (corruption, reported the same way).
+ */
+export function wholeBatchesOf(bytes: Uint8Array): Uint8Array {
+  const view = dataViewOf(bytes);
+  let end = 0;
+  while (end + BATCH_LOG_OVERHEAD <= bytes.length) {
+    const batchLength = view.getInt32(end + BATCH_HEADER.batchLength.offset);
+    if (batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD) return bytes;
+    const next = end + BATCH_LOG_OVERHEAD + batchLength;
+    if (next > bytes.length) break;
+    end = next;
+  }
+  return end === 0 || end === bytes.length ? bytes : bytes.subarray(0, end);
+}
+
 export function decodeBatches(bytes: Uint8Array): RecordBatch[] {
   const view = dataViewOf(bytes);
   const outcome = scan(bytes, view, true);

@@ -7,7 +7,7 @@ export {
 export { crc32c } from "./crc32c.ts";
 export { WRITABLE_COMPRESSION_CODECS, type WritableCompressionCodec } from "./compression.ts";
 export { checkRecordInput, encodeBatch, FORMAT_BATCH_BYTES_MAX, type EncodeOptions } from "./encode.ts";
-export { decodeBatches, readBatchHeader, validateBatches, type ValidationReport } from "./decode.ts";
+export { decodeBatches, readBatchHeader, validateBatches, type ValidationReport, wholeBatchesOf } from "./decode.ts";
 export { offsetIndexLookup, timeIndexLookup } from "./index-search.ts";
 export { type AppendStamp, stampAppend } from "./stamp-append.ts";
 export {

@@ -3,7 +3,8 @@
 // them. Appends keep the indexes current; recovery rebuilds them from the log.
 
 import {
-  CorruptRecordError, decodeBatches, OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, TIME_INDEX_ENTRY_BYTES, TimeIndex,
+  BATCH_HEADER_BYTES, type BatchHeader, CorruptRecordError, decodeBatches, OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, readBatchHeader,
+  TIME_INDEX_ENTRY_BYTES, TimeIndex,
 } from "../format/index.ts";
 import { assert } from "../runtime/index.ts";
 import type { Storage, StorageFile } from "../storage/index.ts";
@@ -345,7 +346,9 @@ export class LogSegment {
    * segment's start, with a warning. Damage is thrown (CorruptRecordError
    * naming the file and byte) after every batch before it was yielded.
    */
-  async *#chunksFrom(offset: number, chunkBytes: number): AsyncGenerator<{ batches: BatchInfo[]; window: Uint8Array; start: number }> {
+  async *#chunksFrom(
+    offset: number, chunkBytes: number, stepOverIndexed = false,
+  ): AsyncGenerator<{ batches: BatchInfo[]; window: Uint8Array; start: number }> {
     const entry = this.#indexDistrusted ? -1 : this.offsetIndex.lookup(offset - this.baseOffset);
     let position = entry < 0 ? 0 : this.offsetIndex.positionAt(entry);
     let expectedLastOffset = entry < 0 ? null : this.baseOffset + this.offsetIndex.relativeOffsetAt(entry);
@@ -355,6 +358,18 @@ export class LogSegment {
       position = 0;
       expectedLastOffset = null;
       previousLastOffset = this.baseOffset - 1;
+    }
+    if (stepOverIndexed && expectedLastOffset !== null && expectedLastOffset < offset) {
+      const after = await this.#batchAfterIndexed(position, expectedLastOffset, chunkBytes);
+      if (after !== null) {
+        const { scan, window, start } = after;
+        yield { batches: scan.batches, window, start };
+        if (scan.error !== null) throw scan.error;
+        const last = scan.batches.at(-1)!;
+        position = last.position + last.size;
+        previousLastOffset = last.lastOffset;
+        expectedLastOffset = null;
+      }
     }
     while (position < this.#end) {
       const { scan, window } = await this.#scanAt(position, chunkBytes, previousLastOffset);
@@ -380,6 +395,30 @@ export class LogSegment {
     }
   }
 
+  /**
+   * The index names the batch before the one a read wants (its entries hold a batch's last offset): as Kafka does,
+   * step over that batch by its header instead of reading and checking all of it. Only when the header there ends at
+   * the entry's offset and the batch right after it starts at the next offset and is valid; otherwise (null) the
+   * caller reads from the entry's batch as before, which checks the entry and reports any damage from there.
+   */
+  async #batchAfterIndexed(
+    position: number, indexedLastOffset: number, chunkBytes: number,
+  ): Promise<{ scan: RegionScan; window: Uint8Array; start: number } | null> {
+    if (position + BATCH_HEADER_BYTES > this.#end) return null;
+    const header = await this.log.read(position, BATCH_HEADER_BYTES);
+    if (header.length < BATCH_HEADER_BYTES) return null;
+    let indexed: BatchHeader;
+    try {
+      indexed = readBatchHeader(new DataView(header.buffer, header.byteOffset, header.length), 0);
+    } catch {
+      return null;
+    }
+    const next = position + indexed.sizeInBytes;
+    if (indexed.magic !== 2 || indexed.lastOffset !== indexedLastOffset || indexed.sizeInBytes < BATCH_HEADER_BYTES || next >= this.#end) return null;
+    const { scan, window } = await this.#scanAt(next, chunkBytes, indexedLastOffset);
+    return scan.batches[0]?.baseOffset === indexedLastOffset + 1 ? { scan, window, start: next } : null;
+  }
+
   #distrustIndex(position: number, expectedLastOffset: number, what: string): void {
     this.#indexDistrusted = true;
     this.segmentOptions.onWarning?.({
@@ -398,7 +437,10 @@ export class LogSegment {
    * batch that qualifies; batches before damage are returned.
    */
   async read(startOffset: number, maxBytes: number, maxOffsetExclusive: number): Promise<Uint8Array | null> {
-    for await (const { batches, window, start } of this.#chunksFrom(startOffset, this.config.indexIntervalBytes + maxBytes + 64)) {
+    // No whole batch here holds it (a consumer polling at the log end): nothing to scan, nor the bytes of an append
+    // still being written to take for damage.
+    if (startOffset >= this.nextOffset) return null;
+    for await (const { batches, window, start } of this.#chunksFrom(startOffset, this.config.indexIntervalBytes + maxBytes + 64, true)) {
       const first = batches.findIndex((b) => b.lastOffset >= startOffset);
       if (first < 0) continue;
       const head = batches[first]!;
@@ -410,7 +452,10 @@ export class LogSegment {
       }
       const at = head.position - start;
       assert(at >= 0 && size > 0 && head.lastOffset >= startOffset, () => `read of offset ${startOffset} from ${this.log.name} found no batch covering it at byte ${head.position}`);
-      return at + size <= window.length ? window.slice(at, at + size) : this.log.read(head.position, size);
+      if (at + size > window.length) return this.log.read(head.position, size);
+      // The window is this read's own copy (storage reads never share their bytes): a view of it serves the batches
+      // without copying them again, unless that would keep a window much larger than what is returned alive.
+      return size * 2 >= window.length ? window.subarray(at, at + size) : window.slice(at, at + size);
     }
     return null;
   }

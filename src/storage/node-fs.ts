@@ -385,7 +385,9 @@ class NodeFsFile implements StorageFile, ReopenableFile {
       await this.#settle();
       return readThroughBuffer(position, length, this.#flushedSize, this.#buffer, (from, count) => {
         const fd = this.#handle();
-        const out = new Uint8Array(count);
+        // Its own memory, not zero-filled first (only bytes read over are returned), as a plain Uint8Array (whose
+        // slice() copies, as callers expect).
+        const out = new Uint8Array(Buffer.allocUnsafeSlow(count).buffer, 0, count);
         let read = 0;
         while (read < count) {
           const n = fs.readSync(fd, out, read, count - read, from + read);

@@ -129,10 +129,11 @@ export class BrokerLink {
     } satisfies ApiVersionsRequest, true, 0) as Promise<ApiVersionsResponse>;
     let answer = await ask(API_VERSIONS_FIRST);
     if (answer.errorCode !== 0) {
-      // KIP-511: the broker does not know our version and named its range; ask again in the highest it knows.
+      // KIP-511: the broker does not know our version and named its range; ask again in the highest it knows (in v0,
+      // which every broker reads, when its answer named no range).
       const theirs = answer.apiKeys.find((api) => api.apiKey === apiKeys.ApiVersions);
-      if (theirs === undefined || theirs.maxVersion < 0) throw this.#fail(new NetworkError(this.address, `ApiVersions failed with error ${answer.errorCode}`));
-      answer = await ask(Math.min(theirs.maxVersion, API_VERSIONS_FIRST));
+      if (theirs !== undefined && theirs.maxVersion < 0) throw this.#fail(new NetworkError(this.address, `ApiVersions failed with error ${answer.errorCode}`));
+      answer = await ask(theirs === undefined ? 0 : Math.min(theirs.maxVersion, API_VERSIONS_FIRST));
       if (answer.errorCode !== 0) throw this.#fail(new NetworkError(this.address, `ApiVersions failed with error ${answer.errorCode}`));
     }
     this.#versions = negotiateVersions(answer);

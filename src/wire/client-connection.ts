@@ -157,7 +157,15 @@ export class ClientConnection {
     } catch (error) {
       // KIP-511: a broker that does not know our ApiVersions version answers in v0, with UNSUPPORTED_VERSION and its range.
       if (apiKey !== apiKeys.ApiVersions || apiVersion === 0) throw error;
-      return decodeApiVersionsResponse(0, frame.subarray(4));
+      const body = frame.subarray(4);
+      try {
+        return decodeApiVersionsResponse(0, body);
+      } catch {
+        // Some brokers' error answer fits neither version (librdkafka's mock cluster writes v3's compact count then
+        // v0's entries): as Kafka's Java client does, keep only the error code, and the caller asks again in v0.
+        if (body.length < 2) throw error;
+        return { errorCode: new DataView(body.buffer, body.byteOffset).getInt16(0), apiKeys: [] } satisfies ApiVersionsResponse;
+      }
     }
   }
 }

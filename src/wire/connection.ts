@@ -4,6 +4,11 @@
 // gets no response. A frame over the size limit, one that cannot be decoded, or an API loglab does not speak ends
 // the connection: receive() then answers { kind: "close", reason } and the shell closes that socket only. Produce
 // v0–2, older than the schemas, is answered UNSUPPORTED_VERSION per partition (produce-legacy.ts).
+//
+// Backpressure: at most `inFlightMax` requests run at once, and none starts while the shell says its socket cannot
+// take more bytes (setWriteBlocked). Requests that wait stay as bytes; while any wait, the connection asks the shell
+// to stop reading the socket (onReadingChange), so a client that sends faster than it reads its answers is slowed
+// down instead of filling memory, as Kafka mutes such a channel.
 
 import type { WireApi } from "./codec-support.ts";
 import { decodeRequestFrame, encodeResponseFrame, frameBytesMax, joinPending, readFrame, readRequestHeader, type RequestHeader, wireApisByKey } from "./framing.ts";
@@ -40,7 +45,14 @@ export interface ConnectionOptions {
   readonly onClose?: (reason: string) => void;
   /** socket.request.max.bytes: the largest request frame, size prefix excluded (default 100 MiB). */
   readonly requestBytesMax?: number;
+  /** Requests of this connection that may run at once (default IN_FLIGHT_MAX_DEFAULT). */
+  readonly inFlightMax?: number;
+  /** Asks the shell to stop (false) or go on (true) reading the socket: false while requests wait to start. */
+  readonly onReadingChange?: (reading: boolean) => void;
 }
+
+/** Requests of one connection running at once unless the shell says otherwise. */
+export const IN_FLIGHT_MAX_DEFAULT = 32;
 
 interface Slot {
   /** undefined while the handler runs; null when there is nothing to send. */
@@ -66,13 +78,20 @@ function apiVersionsFallback(correlationId: number): Uint8Array {
 export class Connection {
   readonly #options: ConnectionOptions;
   readonly #requestBytesMax: number;
-  #pending = new Uint8Array(0);
+  readonly #inFlightMax: number;
+  /** Bytes read and not yet started as requests: part of a frame, or whole frames that wait (backpressure). */
+  #pending: Uint8Array = new Uint8Array(0);
   readonly #slots: Slot[] = [];
   #closed: string | null = null;
+  #writeBlocked = false;
+  #reading = true;
+  /** Set while #pump runs: a response sent from inside it must not start another pump. */
+  #pumping = false;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
     this.#requestBytesMax = options.requestBytesMax ?? frameBytesMax;
+    this.#inFlightMax = options.inFlightMax ?? IN_FLIGHT_MAX_DEFAULT;
   }
 
   /** Why the connection ended, or null while it is open. */
@@ -85,14 +104,31 @@ export class Connection {
     return this.#slots.length;
   }
 
-  /** Takes the next bytes read from the socket; every complete request in them is started. */
+  /** Takes the next bytes read from the socket; the complete requests in them start, as far as backpressure allows. */
   receive(chunk: Uint8Array): ReceiveOutcome {
     if (this.#closed !== null) return { kind: "close", reason: this.#closed };
-    const buffer = joinPending(this.#pending, chunk);
+    this.#pending = joinPending(this.#pending, chunk);
+    // The chunk's memory is the socket's: what is kept of it beyond this call is a copy (#pump slices).
+    const outcome = this.#pump();
+    if (this.#pending === chunk) this.#pending = chunk.slice();
+    return outcome;
+  }
+
+  /** The shell's socket cannot take more bytes now (true), or can again (false): no request starts meanwhile. */
+  setWriteBlocked(blocked: boolean): void {
+    this.#writeBlocked = blocked;
+    if (!blocked) this.#pumpLater();
+    else this.#updateReading();
+  }
+
+  /** Starts waiting requests while backpressure allows; a malformed one closes the connection. */
+  #pump(): ReceiveOutcome {
+    if (this.#pumping) return OK;
+    this.#pumping = true;
     let offset = 0;
     try {
-      for (;;) {
-        const found = readFrame(buffer, offset, this.#requestBytesMax);
+      while (!this.#writeBlocked && this.#slots.length < this.#inFlightMax) {
+        const found = readFrame(this.#pending, offset, this.#requestBytesMax);
         if (found === null) break;
         offset = found.next;
         this.#start(found.frame);
@@ -100,10 +136,35 @@ export class Connection {
       }
     } catch (error) {
       return this.#close(`malformed request: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.#pumping = false;
     }
-    // Kept as a copy: the socket may reuse the chunk's memory.
-    this.#pending = buffer.slice(offset);
+    if (offset > 0) this.#pending = this.#pending.slice(offset);
+    this.#updateReading();
     return OK;
+  }
+
+  /** #pump from a response going out or the socket draining: a close it finds is the shell's to act on. */
+  #pumpLater(): void {
+    if (this.#closed !== null || this.#pumping) return;
+    const outcome = this.#pump();
+    if (outcome.kind === "close") this.#options.onClose?.(outcome.reason);
+  }
+
+  /** Reading goes on unless writes are blocked or a whole request waits for a free slot. */
+  #updateReading(): void {
+    let waiting = this.#writeBlocked;
+    if (!waiting && this.#slots.length >= this.#inFlightMax) {
+      try {
+        waiting = readFrame(this.#pending, 0, this.#requestBytesMax) !== null;
+      } catch {
+        waiting = true; // malformed: found when it gets its turn
+      }
+    }
+    const reading = !waiting;
+    if (reading === this.#reading) return;
+    this.#reading = reading;
+    this.#options.onReadingChange?.(reading);
   }
 
   #close(reason: string): ReceiveOutcome {
@@ -171,11 +232,14 @@ export class Connection {
     this.#options.onClose?.(reason);
   }
 
-  /** Sends every finished response at the head of the queue: a later one waits for those before it. */
+  /** Sends every finished response at the head of the queue (a later one waits for those before it); frees their slots. */
   #flush(): void {
+    let freed = false;
     while (this.#slots.length > 0 && this.#slots[0]!.bytes !== undefined) {
       const { bytes } = this.#slots.shift()!;
+      freed = true;
       if (this.#closed === null && bytes !== null && bytes !== undefined) this.#options.send(bytes);
     }
+    if (freed && this.#pending.length > 0) this.#pumpLater();
   }
 }

@@ -26,6 +26,8 @@ declare const Deno: {
 };
 
 const READ_BYTES = 64 * 1024;
+/** Answers queued for a client before its next requests wait for them to be written. */
+const QUEUED_BYTES_MAX = 1024 * 1024;
 
 export async function serve(options: ServeOptions): Promise<FaultableWireServer> {
   const serving = await openServing(options);
@@ -39,36 +41,55 @@ export async function serve(options: ServeOptions): Promise<FaultableWireServer>
   }
   const port = listener.addr.port;
   serving.listening(port);
-  const conns = new Set<DenoConn>();
+  /** Each open connection's destroy(): closes it and wakes its loop. */
+  const conns = new Map<DenoConn, () => void>();
   const served = new Set<Promise<void>>();
 
   const serveConn = async (conn: DenoConn): Promise<void> => {
     const peer = `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`;
     let closed = false;
+    let readingAgain: () => void = () => {};
     const destroy = (): void => {
       if (closed) return;
       closed = true;
+      readingAgain();
       try {
         conn.close();
       } catch {
         // Already closed by the peer.
       }
     };
-    // Writes go out one after another, in the order the core sends them.
+    // Writes go out one after another, in the order the core sends them. Backpressure (connection.ts): over
+    // QUEUED_BYTES_MAX not yet written, no request of this client starts; while requests wait, the socket is not read.
     let writing: Promise<void> = Promise.resolve();
+    let queued = 0;
+    let setWriteBlocked = (_blocked: boolean): void => {};
+    let reading = true;
+    const setReading = (value: boolean): void => {
+      reading = value;
+      if (value) readingAgain();
+    };
     const write = (bytes: Uint8Array): void => {
+      queued += bytes.length;
+      if (queued > QUEUED_BYTES_MAX) setWriteBlocked(true);
       writing = writing.then(async () => {
         for (let at = 0; at < bytes.length && !closed;) at += await conn.write(bytes.subarray(at));
+      }).finally(() => {
+        queued -= bytes.length;
+        if (queued <= QUEUED_BYTES_MAX) setWriteBlocked(false);
       }).catch((error: unknown) => {
         log(`client ${peer} error: ${error instanceof Error ? error.message : String(error)}`);
         destroy();
       });
     };
-    const client = { peer, write, destroy };
+    conns.set(conn, destroy);
+    const client = { peer, write, destroy, setReading };
     const connection = serving.connect(client);
+    setWriteBlocked = (blocked) => connection.setWriteBlocked(blocked);
     try {
       conn.setNoDelay(true);
       for (;;) {
+        while (!reading && !closed) await new Promise<void>((resolve) => (readingAgain = resolve));
         const buffer = new Uint8Array(READ_BYTES);
         const read = await conn.read(buffer);
         if (read === null) break;
@@ -92,7 +113,6 @@ export async function serve(options: ServeOptions): Promise<FaultableWireServer>
   const accepting = (async () => {
     try {
       for await (const conn of listener) {
-        conns.add(conn);
         const done = serveConn(conn);
         served.add(done);
         void done.finally(() => served.delete(done));
@@ -113,13 +133,7 @@ export async function serve(options: ServeOptions): Promise<FaultableWireServer>
       closing ??= (async () => {
         serving.injector.stop();
         listener.close();
-        for (const conn of conns) {
-          try {
-            conn.close();
-          } catch {
-            // Already closed.
-          }
-        }
+        for (const destroy of conns.values()) destroy();
         await accepting;
         await Promise.allSettled([...served]);
         await broker.close();

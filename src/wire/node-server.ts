@@ -15,8 +15,17 @@ export async function serve(options: ServeOptions): Promise<FaultableWireServer>
     sockets.add(socket);
     socket.setNoDelay(true);
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    const client = { peer, write: (bytes: Uint8Array) => void socket.write(bytes), destroy: () => socket.destroy() };
+    // Backpressure (connection.ts): while the socket's buffer is full no request of this client starts, and while
+    // requests wait the socket is not read, as Kafka mutes such a channel: a slow reader cannot pile up answers here.
+    let setWriteBlocked = (_blocked: boolean): void => {};
+    const write = (bytes: Uint8Array): void => {
+      if (!socket.write(bytes)) setWriteBlocked(true);
+    };
+    socket.on("drain", () => setWriteBlocked(false));
+    const setReading = (reading: boolean): void => void (reading ? socket.resume() : socket.pause());
+    const client = { peer, write, destroy: () => socket.destroy(), setReading };
     const connection = serving.connect(client);
+    setWriteBlocked = (blocked) => connection.setWriteBlocked(blocked);
     socket.on("data", (chunk: Buffer) => {
       const outcome = connection.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       if (outcome.kind === "close" && !socket.destroyed) {

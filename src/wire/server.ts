@@ -53,6 +53,8 @@ export interface ClientSocket {
   readonly peer: string;
   write(bytes: Uint8Array): void;
   destroy(): void;
+  /** Stops (false) or resumes (true) reading the socket: the connection's backpressure. */
+  setReading(reading: boolean): void;
 }
 
 export interface OpenedServing {
@@ -108,7 +110,9 @@ export async function openServing(options: ServeOptions): Promise<OpenedServing>
         socket.destroy();
       };
       const faulty = injector.wrap(handler, id);
-      const connection = new Connection({ handler: recorder === null ? faulty : recorder.wrap(faulty, id), requestBytesMax, send: (bytes) => socket.write(bytes), onClose: end });
+      const connection = new Connection({ handler: recorder === null ? faulty : recorder.wrap(faulty, id), requestBytesMax, send: (bytes) => socket.write(bytes), onClose: end,
+        onReadingChange: (reading) => socket.setReading(reading),
+      });
       return connection;
     },
     disconnected(socket, reason) {

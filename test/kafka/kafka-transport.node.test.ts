@@ -12,6 +12,10 @@ import { atLeastOnceLoop, atMostOnceLoop, MANUAL_STORE_CONFIG } from "../../src/
 import { clusterCrashLab, clusterExactlyOnceLab, type ClusterLabOptions } from "../../sim/cluster-lab.ts";
 import { runCli } from "../support/cli.ts";
 import { type KafkaBroker, startKafkaBroker } from "./broker.ts";
+import { pollUntil } from "../support/poll.ts";
+
+/** How long a test waits for the records it polls for. */
+const POLL_LIMIT_MS = 60_000;
 
 const PARTITIONS = 3;
 const TIMEOUT_MS = 120_000;
@@ -34,16 +38,6 @@ function kcat(args: readonly string[]): Promise<string> {
       else resolve(stdout);
     });
   });
-}
-
-async function pollUntil(consumer: Consumer, count: number, limitMs = 60_000): Promise<ConsumerRecord[]> {
-  const records: ConsumerRecord[] = [];
-  const deadline = Date.now() + limitMs;
-  while (records.length < count) {
-    if (Date.now() > deadline) throw new Error(`got ${records.length} of ${count} records in ${limitMs} ms`);
-    records.push(...await consumer.poll(200));
-  }
-  return records;
 }
 
 beforeAll(async () => {
@@ -69,7 +63,7 @@ describe("loglab's clients over the wire to Apache Kafka", () => {
 
     const reader = new Consumer(transport(), runtime, { "auto.offset.reset": "earliest" });
     reader.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: "orders", partition })));
-    const records = await pollUntil(reader, messages.length);
+    const records = await pollUntil(reader, messages.length, POLL_LIMIT_MS);
     await reader.close();
     expect(records.map((r) => `${text(r.key)}:${text(r.value)}`).sort()).toEqual(messages.map((m) => `${m.key}:${m.value}`).sort());
 
@@ -139,7 +133,7 @@ describe("loglab's clients over the wire to Apache Kafka", () => {
 
     const committedReader = new Consumer(transport(), runtime, { "auto.offset.reset": "earliest", "isolation.level": "read_committed" });
     committedReader.assign([0, 1, 2].map((partition) => ({ topic: "ledger", partition })));
-    const visible = await pollUntil(committedReader, 3);
+    const visible = await pollUntil(committedReader, 3, POLL_LIMIT_MS);
     visible.push(...await committedReader.poll(1_000));
     await committedReader.close();
     expect(visible.map((r) => text(r.value)).sort()).toEqual(["committed-1", "committed-2", "committed-3"]);
@@ -147,7 +141,7 @@ describe("loglab's clients over the wire to Apache Kafka", () => {
     // read_uncommitted sees the aborted records too: they were written, then hidden by the ABORT marker.
     const everything = new Consumer(transport(), runtime, { "auto.offset.reset": "earliest" });
     everything.assign([0, 1, 2].map((partition) => ({ topic: "ledger", partition })));
-    const all = await pollUntil(everything, 5);
+    const all = await pollUntil(everything, 5, POLL_LIMIT_MS);
     await everything.close();
     expect(all.map((r) => text(r.value)).sort()).toEqual(["aborted-1", "aborted-2", "committed-1", "committed-2", "committed-3"]);
   }, TIMEOUT_MS);

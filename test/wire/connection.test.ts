@@ -1,6 +1,6 @@
 // The connection core driven by hand: bytes in, in any split; responses out in request order; no answer to acks=0;
 // oversized or broken frames and unknown APIs close the connection; ApiVersions and other unsupported versions per
-// KIP-511.
+// KIP-511; backpressure (an in-flight limit, no start while the socket is full, reading paused while requests wait).
 
 import { describe, expect, it } from "vitest";
 import {
@@ -81,6 +81,46 @@ describe("Connection", () => {
     const { body } = decodeResponseFrame(apiKeys.Metadata, 4, readFrame(sent[1]!)!.frame);
     expect((body as MetadataResponse).topics[0]!.name).toBe("b");
     expect(connection.inFlight).toBe(0);
+  });
+
+  it("runs at most inFlightMax requests at once and asks the shell to stop reading while whole requests wait", async () => {
+    const handler = new ManualHandler();
+    const reading: boolean[] = [];
+    const sent: Uint8Array[] = [];
+    const connection = new Connection({ handler, send: (bytes) => sent.push(bytes), inFlightMax: 2, onReadingChange: (r) => reading.push(r) });
+    connection.receive(concat(metadataFrame(1, "a"), metadataFrame(2, "b"), metadataFrame(3, "c"), metadataFrame(4, "d")));
+    expect(handler.started.map((s) => s.request.header.correlationId)).toEqual([1, 2]);
+    expect(reading).toEqual([false]);
+    handler.started[0]!.answer(metadataAnswer("a"));
+    await settle();
+    // The first answer went out and freed a slot: the third request starts, the fourth still waits.
+    expect(handler.started.map((s) => s.request.header.correlationId)).toEqual([1, 2, 3]);
+    expect(reading).toEqual([false]);
+    handler.started[1]!.answer(metadataAnswer("b"));
+    await settle();
+    expect(handler.started.map((s) => s.request.header.correlationId)).toEqual([1, 2, 3, 4]);
+    expect(reading).toEqual([false, true]);
+  });
+
+  it("starts no request while the shell's socket cannot take more bytes, and goes on when it can", async () => {
+    const handler = new ManualHandler();
+    const reading: boolean[] = [];
+    const blocked = new Connection({ handler, send: () => {}, onReadingChange: (r) => reading.push(r) });
+    blocked.setWriteBlocked(true);
+    expect(reading).toEqual([false]);
+    expect(blocked.receive(concat(metadataFrame(5, "a"), metadataFrame(6, "b")))).toEqual({ kind: "ok" });
+    expect(handler.started).toEqual([]);
+    blocked.setWriteBlocked(false);
+    expect(handler.started.map((s) => s.request.header.correlationId)).toEqual([5, 6]);
+    expect(reading).toEqual([false, true]);
+    // A malformed request found once the socket drains closes the connection through onClose.
+    const closed: string[] = [];
+    const later = new Connection({ handler, send: () => {}, onClose: (reason) => closed.push(reason) });
+    later.setWriteBlocked(true);
+    expect(later.receive(new Uint8Array([0, 0, 0, 2, 0xff, 0xff]))).toEqual({ kind: "ok" });
+    later.setWriteBlocked(false);
+    expect(closed).toHaveLength(1);
+    expect(later.closedReason).toMatch(/malformed request/);
   });
 
   it("sends nothing for a Produce with acks=0, and the next response still goes out", async () => {

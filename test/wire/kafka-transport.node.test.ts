@@ -13,6 +13,10 @@ import { NodeFsStorage } from "../../src/storage/node-fs.ts";
 import { NetworkError } from "../../src/wire/index.ts";
 import { kafkaTransport, type KafkaTransport } from "../../src/wire/node-client.ts";
 import { serve, type WireServer } from "../../src/wire/node-server.ts";
+import { pollUntil } from "../support/poll.ts";
+
+/** How long a test waits for the records it polls for. */
+const POLL_LIMIT_MS = 20_000;
 
 const PARTITIONS = 3;
 const TIMEOUT_MS = 60_000;
@@ -27,17 +31,6 @@ function transport(bootstrap = server.bootstrap): KafkaTransport {
   const made = kafkaTransport({ bootstrap, fetchMaxWaitMs: 100, requestTimeoutMs: 10_000 });
   transports.push(made);
   return made;
-}
-
-/** Polls until `count` records came, or fails after `limitMs`. */
-async function pollUntil(consumer: Consumer, count: number, limitMs = 20_000): Promise<ConsumerRecord[]> {
-  const records: ConsumerRecord[] = [];
-  const deadline = Date.now() + limitMs;
-  while (records.length < count) {
-    if (Date.now() > deadline) throw new Error(`got ${records.length} of ${count} records in ${limitMs} ms`);
-    records.push(...await consumer.poll(200));
-  }
-  return records;
 }
 
 beforeAll(async () => {
@@ -65,7 +58,7 @@ describe("loglab's clients over Kafka's wire to loglab serve", () => {
 
     const reader = new Consumer(transport(), runtime, { "auto.offset.reset": "earliest" });
     reader.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: "orders", partition })));
-    const records = await pollUntil(reader, messages.length);
+    const records = await pollUntil(reader, messages.length, POLL_LIMIT_MS);
     await reader.close();
     expect(records.map((r) => text(r.value)).sort()).toEqual(messages.map((m) => m.value).sort());
     for (const r of records) expect(sent.find((m) => m.offset === r.offset && m.partition === r.partition)).toBeDefined();
@@ -99,7 +92,7 @@ describe("loglab's clients over Kafka's wire to loglab serve", () => {
     await producer.close();
     const later = new Consumer(transport(), runtime, config);
     later.subscribe(["grouped"]);
-    const resumed = await pollUntil(later, 1);
+    const resumed = await pollUntil(later, 1, POLL_LIMIT_MS);
     await later.close();
     expect(resumed.map((r) => text(r.value))).toEqual(["second"]);
   }, TIMEOUT_MS);
@@ -118,7 +111,7 @@ describe("loglab's clients over Kafka's wire to loglab serve", () => {
     await producer.close();
     const reader = new Consumer(transport(), runtime, { "auto.offset.reset": "earliest", "isolation.level": "read_committed" });
     reader.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: "tx", partition })));
-    const records = await pollUntil(reader, 2);
+    const records = await pollUntil(reader, 2, POLL_LIMIT_MS);
     await new Promise((resolve) => setTimeout(resolve, 300));
     records.push(...await reader.poll(200));
     await reader.close();

@@ -94,8 +94,11 @@ describe("loglab's clients over the wire to Apache Kafka", () => {
         while (!done() && Date.now() < deadline) into.push(...await m.poll(200));
       }));
     };
-    await pollEach(members, seen, () => seen.length >= first.length && balanced(members), 90_000);
-    expect(seen.map((r) => text(r.value)).sort()).toEqual(first.map((m) => m.value).sort());
+    // Until all three have joined, a member may own partitions that move on without a commit: a record it read may be
+    // read again by the next owner (at-least-once), but none is missing.
+    const distinct = (records: readonly ConsumerRecord[]) => [...new Set(records.map((r) => text(r.value)))].sort();
+    await pollEach(members, seen, () => distinct(seen).length >= first.length && balanced(members), 90_000);
+    expect(distinct(seen)).toEqual(first.map((m) => m.value).sort());
     expect(members.map((m) => m.assignment().length)).toEqual([1, 1, 1]);
     expect(members.flatMap((m) => m.assignment()).map((tp) => tp.partition).sort()).toEqual([0, 1, 2]);
     await Promise.all(members.map((m) => m.commit()));

@@ -22,31 +22,45 @@ interface Target {
   readonly bootstrap: string;
 }
 
-async function measure(report: Report, target: Target, files: { small: string; large: string }, kcat: boolean): Promise<void> {
+/** Which rows to measure: every row, or those whose name holds one of the words (`--rows`). */
+type Wanted = (bench: string) => boolean;
+
+async function measure(report: Report, target: Target, files: { small: string; large: string }, kcat: boolean, wanted: Wanted): Promise<void> {
   const { impl, bootstrap } = target;
   if (kcat) {
     for (const shape of [SMALL, LARGE]) {
       const file = shape === SMALL ? files.small : files.large;
+      const consume = `kafka-kcat-consume-${shape.label}`;
       for (const acks of ["1", "all"] as const) {
         const topic = `kcat-${shape.label}-acks-${acks}`;
-        report.add(`kafka-kcat-produce-${shape.label}-acks-${acks}`, impl, await kcatProduce(bootstrap, topic, file, shape.count, acks), "records/s");
+        const bench = `kafka-kcat-produce-${shape.label}-acks-${acks}`;
+        // The consume row reads what acks=1 wrote.
+        if (!wanted(bench) && !(acks === "1" && wanted(consume))) continue;
+        const rate = await kcatProduce(bootstrap, topic, file, shape.count, acks);
+        if (wanted(bench)) report.add(bench, impl, rate, "records/s");
       }
-      report.add(`kafka-kcat-consume-${shape.label}`, impl, await kcatConsume(bootstrap, `kcat-${shape.label}-acks-1`, shape.count), "records/s");
+      if (wanted(consume)) report.add(consume, impl, await kcatConsume(bootstrap, `kcat-${shape.label}-acks-1`, shape.count), "records/s");
     }
   }
   for (const shape of [SMALL, LARGE]) {
+    const consume = `kafka-java-consume-${shape.label}`;
     for (const acks of ["1", "all"] as const) {
       const topic = `java-${shape.label}-acks-${acks}`;
+      const bench = `kafka-java-produce-${shape.label}-acks-${acks}`;
+      if (!wanted(bench) && !(acks === "1" && wanted(consume))) continue;
       const { rate, p50, p99 } = await javaProduce(bootstrap, topic, shape.count, shape.size, acks);
-      report.add(`kafka-java-produce-${shape.label}-acks-${acks}`, impl, rate, "records/s");
-      report.add(`kafka-java-produce-${shape.label}-acks-${acks}-latency-p50`, impl, p50, "ms");
-      report.add(`kafka-java-produce-${shape.label}-acks-${acks}-latency-p99`, impl, p99, "ms");
+      if (!wanted(bench)) continue;
+      report.add(bench, impl, rate, "records/s");
+      report.add(`${bench}-latency-p50`, impl, p50, "ms");
+      report.add(`${bench}-latency-p99`, impl, p99, "ms");
     }
-    report.add(`kafka-java-consume-${shape.label}`, impl, await javaConsume(bootstrap, `java-${shape.label}-acks-1`, shape.count), "records/s");
+    if (wanted(consume)) report.add(consume, impl, await javaConsume(bootstrap, `java-${shape.label}-acks-1`, shape.count), "records/s");
   }
 }
 
-export async function benchKafka(report: Report): Promise<void> {
+export async function benchKafka(report: Report, options: { readonly rows?: readonly string[] | undefined } = {}): Promise<void> {
+  const { rows } = options;
+  const wanted: Wanted = (bench) => rows === undefined || rows.some((word) => bench.includes(word));
   const missing = kafkaMissing();
   if (missing !== null) {
     console.error(`bench kafka: skipped (${missing})`);
@@ -60,13 +74,15 @@ export async function benchKafka(report: Report): Promise<void> {
     // One at a time: the two brokers never share the two cores during a measurement.
     const server = await serve({ storage: new NodeFsStorage(join(dir, "loglab")), port: 0 });
     try {
-      await measure(report, { impl: "loglab", bootstrap: server.bootstrap }, files, kcatAbsent === null);
+      await measure(report, { impl: "loglab", bootstrap: server.bootstrap }, files, kcatAbsent === null, wanted);
     } finally {
       await server.close();
     }
     const kafka = await startKafka();
     try {
-      await measure(report, { impl: "kafka", bootstrap: kafka.bootstrap }, files, kcatAbsent === null);
+      await measure(report, { impl: "kafka", bootstrap: kafka.bootstrap }, files, kcatAbsent === null, wanted);
+      // loglab's own clients next to the Java client's figures above: a full run only (--rows measures a subset).
+      if (rows !== undefined) return;
       for (const acks of ["1", "all"] as const) {
         const bench = `kafka-client-produce-${SMALL.label}-acks-${acks}`;
         report.add(bench, "loglab", await loglabProduce(kafka.bootstrap, `loglab-${SMALL.label}-acks-${acks}`, SMALL.count, SMALL.size, acks), "records/s");

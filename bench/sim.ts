@@ -1,9 +1,11 @@
 // Simulator speed: events run by the virtual-time event queue per second, and
 // network messages traced per second (the two-generals run: real producer
 // and broker code on virtual time), and whole fault schedules run and checked
-// per second — the built-in scenario's, and a user's program under simulate().
+// per second — the built-in scenario's, and a user's program under simulate() —
+// and whole runs of the talk's delivery scenarios, each a sweep of simulate()
+// runs that crash the consumer after every step it reaches.
 
-import { atLeastOnce, type Program, runTwoGenerals, simulate } from "../sim/index.ts";
+import { atLeastOnce, type Program, runTwoGenerals, SCENARIOS, simulate } from "../sim/index.ts";
 import type { Report } from "./harness.ts";
 
 const ORDERS = ["order-1", "order-2", "order-3", "order-4", "order-5", "order-6"];
@@ -48,6 +50,22 @@ async function userProgramSchedulesPerMinute(): Promise<number> {
   return schedules / ((performance.now() - start) / 60_000);
 }
 
+/** The delivery scenarios `loglab sim` runs: a clean run, then one simulate() run per step crashed after. */
+const DELIVERY_SCENARIOS = ["at-most-once", "at-least-once", "auto-commit-neither", "exactly-once"];
+
+/** Whole delivery-scenario runs (each its sweep of crash points, checked), taken in turn with a new seed each. */
+async function deliveryScenarioRunsPerSecond(): Promise<number> {
+  let runs = 0;
+  const start = performance.now();
+  while (performance.now() - start < 3000) {
+    const name = DELIVERY_SCENARIOS[runs % DELIVERY_SCENARIOS.length]!;
+    const results = await SCENARIOS[name]!.run(runs);
+    if (results.some((result) => result.promised && result.violations.length > 0)) throw new Error(`${name} broke its promise with seed ${runs}`);
+    runs++;
+  }
+  return runs / ((performance.now() - start) / 1000);
+}
+
 export async function benchSimulator(report: Report): Promise<void> {
   let events = 0;
   let messages = 0;
@@ -65,4 +83,5 @@ export async function benchSimulator(report: Report): Promise<void> {
   report.add("sim-two-generals-messages", "loglab", messages / seconds, "messages/s");
   report.add("sim-two-generals-schedules", "loglab", schedules / seconds, "schedules/s");
   report.add("sim-user-program-schedules", "loglab", await userProgramSchedulesPerMinute(), "schedules/min");
+  report.add("sim-delivery-scenarios", "loglab", await deliveryScenarioRunsPerSecond(), "scenario runs/s");
 }

@@ -344,7 +344,8 @@ function readReplay(file: string): Replay {
 
 /**
  * Searches `runs` fault schedules with fast-check (from the user's project):
- * crash points at the steps the first run reached. Null when none broke a check.
+ * crash points at the steps the first run reached, and forced rebalances there
+ * when its consumers formed a group. Null when none broke a check.
  */
 async function search(runs: number, seed: number, options: Omit<SimulateOptions, "seed" | "faults" | "replay">, first: SimulationResult, out: CommandOutput): Promise<SimulationFailure | null> {
   let fc: FastCheckModule;
@@ -357,9 +358,11 @@ async function search(runs: number, seed: number, options: Omit<SimulateOptions,
   const steps = [...new Set(reached.flatMap((counts) => Object.keys(counts)))].sort();
   if (steps.length === 0) throw new UsageProblemOutsideParse("--search needs steps to crash at: the programs never called step(name)");
   const occurrenceMax = Math.max(...reached.flatMap((counts) => Object.values(counts)));
-  out.line(`searching ${runs} schedule(s): crashes at ${steps.join(", ")} (occurrences 1 to ${occurrenceMax}), fast-check seed ${seed}`);
+  // A program whose consumers formed a group is searched with forced rebalances at its steps too.
+  const rebalancesMax = first.history.some((entry) => entry.op === "assign") ? 1 : 0;
+  out.line(`searching ${runs} schedule(s): crashes${rebalancesMax > 0 ? " and rebalances" : ""} at ${steps.join(", ")} (occurrences 1 to ${occurrenceMax}), fast-check seed ${seed}`);
   // The command writes the shrunk schedule to --save itself.
-  const found = await fc.check(simulationProperty(fc, options, { steps, occurrenceMax }, false), { seed, numRuns: runs });
+  const found = await fc.check(simulationProperty(fc, options, { steps, occurrenceMax, rebalancesMax }, false), { seed, numRuns: runs });
   if (!found.failed) {
     out.line(`no schedule of ${found.numRuns} broke a check`);
     return null;

@@ -16,7 +16,7 @@ export {
   runTwoGenerals, sendOverLossyLink, TOPIC as TWO_GENERALS_TOPIC, TWO_GENERALS_PRODUCER, twoGenerals,
 } from "./scenarios/two-generals.ts";
 export {
-  type BrokerCrash, type BrokerFaults, type Check, type CrashPoint, type FsyncFailures, type InputRecord, type NamedAnomaly, type ProcessContext, type Program, recordAddress, type Replay, type SimulatedAdmin,
+  type BrokerCrash, type BrokerFaults, type Check, type CrashPoint, type FsyncFailures, type InputRecord, type NamedAnomaly, type ProcessContext, type Program, type RebalancePoint, recordAddress, type Replay, type SimulatedAdmin,
   type SimulatedBrokerOptions, simulate, type SimulateOptions, SimulateOptionsError, type SimulationFaults, type SimulationResult, type TopicSpec,
 } from "./simulate.ts";
 export {

@@ -1,5 +1,5 @@
 // Fault search: fast-check draws fault schedules (crash points, restart
-// delays, lossy links) for a user's programs, runs each under simulate(),
+// delays, lossy links, broker crashes, failed fsyncs, forced rebalances) for a user's programs, runs each under simulate(),
 // and shrinks a schedule that breaks a check to a small one. A schedule is
 // plain JSON — a seed and the faults — that simulate({ replay }) and
 // `loglab sim --replay FILE` run again, byte for byte; in Node and Deno the
@@ -9,7 +9,7 @@
 
 import type * as FastCheck from "fast-check";
 import type { LinkFaults } from "./network.ts";
-import { type BrokerFaults, type Replay, type SimulateOptions, type SimulationResult, simulate } from "./simulate.ts";
+import { type BrokerFaults, type RebalancePoint, type Replay, type SimulateOptions, type SimulationResult, simulate } from "./simulate.ts";
 
 /** The fast-check module, as `import fc from "fast-check"` gives it. */
 export type FastCheckModule = Omit<typeof FastCheck, "default">;
@@ -39,6 +39,11 @@ export interface FaultSearchBounds {
   readonly fsyncFailuresMax?: number;
   /** …among its first this many fsyncs, counting from 1 (default 20). */
   readonly fsyncAtMax?: number;
+  /**
+   * At most this many forced rebalances a schedule (default 0: none), each when a process reaches a step
+   * (`faults.rebalances`): every group's members give up their partitions and rejoin.
+   */
+  readonly rebalancesMax?: number;
 }
 
 /** The fast-check arbitrary of fault schedules within `bounds`, for `processes`; it shrinks toward fewer, earlier crashes and seed 0. */
@@ -72,12 +77,27 @@ export function faultSchedules(fc: FastCheckModule, processes: readonly string[]
     },
   }));
   const broker = brokerFaults(fc, crashable, bounds);
-  // Without broker faults the draws stay what they were, so earlier seeds find the same schedules.
-  if (broker === null) return schedules;
-  return fc.tuple(schedules, broker).map(([replay, faults]) => ({
+  // Without broker faults or rebalances the draws stay what they were, so earlier seeds find the same schedules.
+  const withBroker = broker === null ? schedules : fc.tuple(schedules, broker).map(([replay, faults]) => ({
     seed: replay.seed,
     faults: { ...replay.faults, ...(faults.crashes === undefined && faults.fsync === undefined ? {} : { broker: faults }) },
   }));
+  const rebalances = forcedRebalances(fc, crashable, bounds);
+  if (rebalances === null) return withBroker;
+  return fc.tuple(withBroker, rebalances).map(([replay, points]) => ({
+    seed: replay.seed,
+    faults: { ...replay.faults, ...(points.length === 0 ? {} : { rebalances: points }) },
+  }));
+}
+
+/** Forced rebalances at the programs' steps within `bounds`, or null when the bounds allow none; shrinks toward none, earlier. */
+function forcedRebalances(fc: FastCheckModule, processes: readonly string[], bounds: FaultSearchBounds): FastCheck.Arbitrary<RebalancePoint[]> | null {
+  const rebalancesMax = bounds.rebalancesMax ?? 0;
+  if (rebalancesMax === 0) return null;
+  const point = fc.record({
+    process: fc.constantFrom(...processes), step: fc.constantFrom(...bounds.steps), occurrence: fc.integer({ min: 1, max: bounds.occurrenceMax ?? 10 }),
+  });
+  return fc.array(point, { maxLength: rebalancesMax });
 }
 
 /** The broker's crashes and failed fsyncs within `bounds`, or null when the bounds allow none; shrinks toward none, without power loss. */

@@ -88,7 +88,21 @@ export interface BrokerFaults {
   readonly fsync?: FsyncFailures;
 }
 
-/** The faults of a run: the schedule vocabulary's link faults, by process name, process crash points, and the broker's faults. */
+/**
+ * A forced rebalance: at `atMs` of virtual time since the run began, or the
+ * `occurrence`-th time (counting from 1, over all its incarnations) `process`
+ * reaches `step(name)` (the process itself goes on), every consumer group
+ * with members rebalances, as when a member joins or leaves: each member
+ * learns so at its next heartbeat, gives up its partitions (its
+ * `onPartitionsRevoked` runs in its next `poll()`), rejoins and is handed an
+ * assignment of the next generation; once that has formed, a commit made
+ * under the old one is refused.
+ */
+export type RebalancePoint =
+  | { readonly atMs: number }
+  | { readonly process: string; readonly step: string; readonly occurrence: number };
+
+/** The faults of a run: the schedule vocabulary's link faults, by process name, process crash points, forced rebalances, and the broker's faults. */
 export interface SimulationFaults {
   /** Faults of each process's link to the broker, by program name (every incarnation of it). */
   readonly links?: Readonly<Record<string, LinkFaults>>;
@@ -97,6 +111,8 @@ export interface SimulationFaults {
   readonly restartAfterMs?: readonly [number, number];
   /** Crashes and fsync failures of the broker, which restarts after each. */
   readonly broker?: BrokerFaults;
+  /** Forced rebalances of the consumer groups. */
+  readonly rebalances?: readonly RebalancePoint[];
 }
 
 /** The broker's side of the world. */
@@ -260,9 +276,10 @@ function validate(options: SimulateOptions & Replay): void {
     throw new SimulateOptionsError(`faults.restartAfterMs must be [min, max] integer ms with 0 <= min <= max, got ${JSON.stringify(restart)}`);
   }
   if (faults.broker !== undefined) validateBrokerFaults(faults.broker, processes);
+  if (faults.rebalances !== undefined) validateRebalances(faults.rebalances, processes);
 }
 
-const FAULT_KEYS = ["links", "crashes", "restartAfterMs", "broker"];
+const FAULT_KEYS = ["links", "crashes", "restartAfterMs", "broker", "rebalances"];
 const BROKER_FAULT_KEYS = ["crashes", "fsync"];
 const FSYNC_KEYS = ["probability", "atSyncs", "fileSuffix", "restartAfterMs", "powerLoss"];
 
@@ -309,6 +326,20 @@ function validateBrokerFaults(broker: unknown, processes: Readonly<Record<string
   if (powerLoss !== undefined && typeof powerLoss !== "boolean") throw new SimulateOptionsError(`faults.broker.fsync.powerLoss must be true or false, got ${JSON.stringify(powerLoss)}`);
 }
 
+function validateRebalances(rebalances: unknown, processes: Readonly<Record<string, Program>>): void {
+  if (!Array.isArray(rebalances)) throw new SimulateOptionsError(`faults.rebalances must be a list, got ${JSON.stringify(rebalances)}`);
+  rebalances.forEach((point: unknown, i: number) => {
+    const where = `faults.rebalances[${i}]`;
+    const shape = isObject(point) ? Object.keys(point).sort().join(",") : "";
+    const wellFormed = isObject(point) && ((shape === "atMs" && isMs(point["atMs"]))
+      || (shape === "occurrence,process,step" && typeof point["step"] === "string" && Number.isInteger(point["occurrence"]) && (point["occurrence"] as number) >= 1));
+    if (!wellFormed) throw new SimulateOptionsError(`${where}: ${JSON.stringify(point)} is not { atMs >= 0 } or { process, step, occurrence >= 1 }`);
+    if ("process" in point && !Object.hasOwn(processes, point["process"] as string)) {
+      throw new SimulateOptionsError(`${where}.process: no process ${JSON.stringify(point["process"])} (processes: ${Object.keys(processes).join(", ")})`);
+    }
+  });
+}
+
 /** The overall verdict: every check's anomalies and lines, named by the check. */
 function combine(checks: Readonly<Record<string, CheckerVerdict<Anomaly>>>): CheckerVerdict<NamedAnomaly> {
   const verdicts = Object.entries(checks);
@@ -347,6 +378,9 @@ export async function simulate(given: SimulateOptions): Promise<SimulationResult
   };
   for (const crash of faults.broker?.crashes ?? []) {
     if ("atMs" in crash) world.scheduler.setTimer(Math.max(0, crash.atMs - world.elapsedMs), () => server.crash(crash, `at ${crash.atMs} ms`));
+  }
+  for (const point of faults.rebalances ?? []) {
+    if ("atMs" in point) world.scheduler.setTimer(Math.max(0, point.atMs - world.elapsedMs), () => server.rebalance(`at ${point.atMs} ms`));
   }
   /** How often each process has reached each step, over its incarnations. */
   const reached = new Map<string, number>();
@@ -399,6 +433,9 @@ export async function simulate(given: SimulateOptions): Promise<SimulationResult
           reached.set(key, count);
           for (const point of faults.broker?.crashes ?? []) {
             if ("step" in point && point.process === name && point.step === step && point.occurrence === count) server.crash(point, `${label} reached ${step} (${ordinal(count)} time)`);
+          }
+          for (const point of faults.rebalances ?? []) {
+            if ("step" in point && point.process === name && point.step === step && point.occurrence === count) server.rebalance(`${label} reached ${step} (${ordinal(count)} time)`);
           }
           const hit = crashes.some((point) => point.process === name && (
             ("occurrence" in point && point.step === step && point.occurrence === count) ||
@@ -515,6 +552,13 @@ class SimulatedBroker {
   /** Resolves once no restart is under way. */
   async up(): Promise<void> {
     while (this.#restarting !== null) await this.world.scheduler.runUntilSettled(this.#restarting, 60_000);
+  }
+
+  /** Makes every consumer group with members rebalance (nothing while the broker is down: its groups are gone with it). */
+  rebalance(why: string): void {
+    if (this.#down) return this.world.record({ kind: "rebalance", from: "broker", detail: `none: the broker is down (${why})` });
+    const groups = this.#broker.groups.listGroups().map(({ groupId }) => groupId).filter((groupId) => this.#broker.groups.rebalance(groupId));
+    this.world.record({ kind: "rebalance", from: "broker", detail: `${groups.length === 0 ? "no group has members" : `forced in ${groups.join(", ")}`} (${why})` });
   }
 
   /** Kills the broker now and restarts it `restartAfterMs` later (nothing, if it is already down). */

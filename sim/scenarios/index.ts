@@ -81,7 +81,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     run: fsyncFailure,
   },
   "rebalance-storm": {
-    teaches: "consumers joining, stalling and leaving never make two members of one generation own a partition",
+    teaches: "consumers joining, stalling, leaving and crashing, and forced rebalances, never make two members of one generation own a partition",
     uses: [],
     linkClients: [],
     run: rebalanceStorm,
@@ -89,7 +89,8 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "read-committed": {
     teaches: "read_committed readers see every committed transaction and nothing of aborted or abandoned ones; read_uncommitted readers see both",
     uses: ["links"],
-    linkClients: ["producer-1", "producer-2"],
+    // The writer's faults apply to each incarnation of it, the zombie and its successor.
+    linkClients: ["writer"],
     run: readCommitted,
   },
   "exactly-once": {

@@ -121,7 +121,7 @@ export class InvalidCommitOffsetError extends LoglabError {
 /** A transaction still being completed (its markers are being written): CONCURRENT_TRANSACTIONS, retriable. */
 export class ConcurrentTransactionsError extends LoglabError {
   constructor(readonly transactionalId: string, state: string) {
-    super("CONCURRENT_TRANSACTIONS", `transaction ${transactionalId} is ${state}: retry once it completes`);
+    super("CONCURRENT_TRANSACTIONS", `transaction ${transactionalId} is ${state}: retry once it completes`, true);
   }
 }
 
@@ -131,6 +131,6 @@ export class ConcurrentTransactionsError extends LoglabError {
  */
 export class UnstableOffsetCommitError extends LoglabError {
   constructor(readonly groupId: string, readonly topicPartition: string) {
-    super("UNSTABLE_OFFSET_COMMIT", `group ${groupId} has offsets for ${topicPartition} in a transaction not yet complete`);
+    super("UNSTABLE_OFFSET_COMMIT", `group ${groupId} has offsets for ${topicPartition} in a transaction not yet complete`, true);
   }
 }

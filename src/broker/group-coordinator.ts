@@ -26,6 +26,11 @@ export interface JoinGroupRequest {
   /** "" for a member joining for the first time. */
   readonly memberId: string;
   readonly clientId?: string;
+  /**
+   * Where the member connects from, as Kafka's DescribeGroups shows it ("/127.0.0.1"); a member that came
+   * through no socket gets IN_PROCESS_CLIENT_HOST.
+   */
+  readonly clientHost?: string;
   readonly sessionTimeoutMs: number;
   readonly rebalanceTimeoutMs: number;
   /** In order of preference. */
@@ -79,6 +84,7 @@ export interface GroupDescription {
   readonly members: readonly {
     readonly memberId: string;
     readonly clientId: string;
+    readonly clientHost: string;
     /** The member's metadata for the group's protocol (empty before one is chosen). */
     readonly metadata: Uint8Array;
     readonly assignment: Uint8Array;
@@ -88,6 +94,8 @@ export interface GroupDescription {
 interface Member {
   readonly memberId: string;
   readonly clientId: string;
+  /** Kept from the member's first JoinGroup, as Kafka keeps it. */
+  readonly clientHost: string;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   protocols: readonly GroupProtocol[];
@@ -111,6 +119,14 @@ interface Group {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * The client host of a member that joined in-process (no socket, no peer address): the loopback address as Kafka's
+ * group coordinator tests join their members (GroupMetadataManagerTestContext's InetAddress.getLoopbackAddress()),
+ * whose InetAddress.toString() is "localhost/127.0.0.1" — the same form as a socket's "/127.0.0.1", with the name
+ * that the loopback address has.
+ */
+export const IN_PROCESS_CLIENT_HOST = "localhost/127.0.0.1";
 
 /** Kafka's defaults for group.initial.rebalance.delay.ms and the session timeout bounds. */
 export const GROUP_DEFAULTS = { initialRebalanceDelayMs: 3000, minSessionTimeoutMs: 6000, maxSessionTimeoutMs: 1_800_000 } as const;
@@ -161,7 +177,7 @@ export class GroupCoordinator {
     if (member === undefined) {
       const clientId = request.clientId ?? "consumer";
       member = {
-        memberId: this.#newMemberId(clientId), clientId, sessionTimeoutMs: request.sessionTimeoutMs,
+        memberId: this.#newMemberId(clientId), clientId, clientHost: request.clientHost ?? IN_PROCESS_CLIENT_HOST, sessionTimeoutMs: request.sessionTimeoutMs,
         rebalanceTimeoutMs: request.rebalanceTimeoutMs, protocols: request.protocols, assignment: EMPTY,
         joinWaiter: null, syncWaiter: null, sessionTimer: null,
       };
@@ -307,6 +323,18 @@ export class GroupCoordinator {
     return checked.group.state === "PreparingRebalance" ? new RebalanceInProgressError(checked.group.groupId) : null;
   }
 
+  /**
+   * Makes the group rebalance now, as a member joining does: every member
+   * learns so at its next heartbeat and must rejoin, giving up what it holds
+   * first. A fault the simulator injects; false when the group has no members.
+   */
+  rebalance(groupId: string): boolean {
+    const group = this.#groups.get(groupId);
+    if (group === undefined || group.members.size === 0) return false;
+    if (group.state !== "PreparingRebalance") this.#prepareRebalance(group);
+    return true;
+  }
+
   /** LeaveGroup: the member goes at once, and the others rebalance. */
   leaveGroup(groupId: string, memberId: string): LoglabError | null {
     const group = this.#groups.get(groupId);
@@ -393,7 +421,7 @@ export class GroupCoordinator {
     return {
       groupId, state: group.state, generationId: group.generationId, protocolName: group.protocolName, leaderId: group.leaderId,
       members: [...group.members.values()].map((m) => ({
-        memberId: m.memberId, clientId: m.clientId, assignment: m.assignment,
+        memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignment: m.assignment,
         metadata: m.protocols.find((p) => p.name === group.protocolName)?.metadata ?? EMPTY,
       })),
     };

@@ -10,7 +10,7 @@ export {
 export { type AbortedTransaction } from "./partition-transactions.ts";
 export { TRANSACTION_STATE_TOPIC, type TransactionOffsets, type TransactionState } from "./transaction-coordinator.ts";
 export {
-  GROUP_DEFAULTS, GroupCoordinator, type GroupCoordinatorOptions, type GroupDescription, type GroupProtocol, type GroupState,
+  GROUP_DEFAULTS, GroupCoordinator, type GroupCoordinatorOptions, IN_PROCESS_CLIENT_HOST, type GroupDescription, type GroupProtocol, type GroupState,
   type JoinGroupRequest, type JoinGroupResponse, type MemberRequest, type SyncGroupRequest, type SyncGroupResponse,
 } from "./group-coordinator.ts";
 export { OFFSETS_TOPIC, type OffsetAndMetadata } from "./offset-store.ts";

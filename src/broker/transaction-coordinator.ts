@@ -190,7 +190,10 @@ export class TransactionCoordinator {
     return this.#queue(transactionalId).run(async () => {
       const metadata = this.#check(transactionalId, producerId, producerEpoch);
       if (metadata.state !== "Ongoing") {
-        // Ending a transaction that wrote nothing is a no-op, as in Kafka.
+        // A retry of an EndTxn already carried out (its answer lost) is answered as the first was, as in Kafka.
+        // A commit of a transaction the coordinator aborted (on a restart) is refused, never answered as done;
+        // aborting one that wrote nothing here (it never reached the coordinator) is a no-op.
+        if (commit && metadata.state === "CompleteAbort") throw new InvalidTxnStateError(transactionalId, metadata.state, "commit what the coordinator aborted");
         if (metadata.state === "Empty" || metadata.state.startsWith("Complete")) return;
         throw new ConcurrentTransactionsError(transactionalId, metadata.state);
       }

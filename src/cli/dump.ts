@@ -1,11 +1,12 @@
 // `loglab dump`: what kafka-dump-log.sh prints for a segment's .log (each
-// batch, and with --print-data-log each record), .index or .timeindex file,
+// batch, and with --print-data-log each record), .index, .timeindex or .txnindex file,
 // and how many bytes at the end are not valid batches, and why. It only
 // reads; a file that is not wholly valid ends it with exit code 1.
 
 import {
   decodeBatches, OFFSET_INDEX_ENTRY, OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY, TIME_INDEX_ENTRY_BYTES, validateBatches,
 } from "../format/index.ts";
+import { ABORTED_TXN_ENTRY_BYTES, CorruptIndexError, decodeAbortedTxns, TXN_INDEX_SUFFIX } from "../log/index.ts";
 import { encodeBytes } from "./encoding.ts";
 import { InvalidSegmentFileError } from "./errors.ts";
 import { parseFlags } from "./flags.ts";
@@ -107,6 +108,29 @@ function dumpIndex(bytes: Uint8Array, fileName: string, logBytes: number | null,
   return `${problems.length} invalid index entr${problems.length === 1 ? "y" : "ies"} (first: ${problems[0]})`;
 }
 
+/**
+ * Prints a .txnindex file's aborted transactions as Kafka does, then checks
+ * it whole (torn entries, versions, marker offsets in order and in the
+ * segment): returns what is wrong, or null.
+ */
+function dumpTxnIndex(bytes: Uint8Array, fileName: string, out: Output): string | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 0; at + ABORTED_TXN_ENTRY_BYTES <= bytes.length; at += ABORTED_TXN_ENTRY_BYTES) {
+    const [producerId, firstOffset, lastOffset, lastStableOffset] = [2, 10, 18, 26].map((field) => view.getBigInt64(at + field));
+    out.line(
+      `version: ${view.getInt16(at)} producerId: ${producerId} firstOffset: ${firstOffset} lastOffset: ${lastOffset} lastStableOffset: ${lastStableOffset}`,
+    );
+  }
+  try {
+    decodeAbortedTxns(bytes, fileName, baseOffsetOf(fileName), Infinity);
+    return null;
+  } catch (error) {
+    if (!(error instanceof CorruptIndexError)) throw error;
+    out.line(`Found an invalid entry at byte ${error.position}: ${error.detail}`);
+    return `invalid entry at byte ${error.position}: ${error.detail}`;
+  }
+}
+
 /** How dump reads: whole files and file sizes, read-only. */
 export interface ReadOnlyFiles {
   read(path: string): Promise<Uint8Array>;
@@ -118,17 +142,20 @@ export async function dumpCommand(args: string[], files: ReadOnlyFiles, out: Out
   const { values, positionals } = parseFlags("dump", args, FLAGS, ["FILE"]);
   if (positionals.length > 0 && values.files !== undefined) throw new UsageError("dump takes FILE or --files FILE, not both");
   const path = positionals[0] ?? values.files;
-  if (path === undefined) throw new UsageError("dump needs a FILE (.log, .index or .timeindex)");
+  if (path === undefined) throw new UsageError("dump needs a FILE (.log, .index, .timeindex or .txnindex)");
   const name = path.slice(path.lastIndexOf("/") + 1);
   const isLog = name.endsWith(".log");
-  if (!isLog && !name.endsWith(".index") && !name.endsWith(".timeindex")) {
-    throw new UsageError(`dump reads .log, .index and .timeindex files, not ${path}`);
+  const isTxnIndex = name.endsWith(TXN_INDEX_SUFFIX);
+  if (!isLog && !isTxnIndex && !name.endsWith(".index") && !name.endsWith(".timeindex")) {
+    throw new UsageError(`dump reads .log, .index, .timeindex and .txnindex files, not ${path}`);
   }
   // A missing file or folder is the runtime's error, which names the path; nothing is created.
   const bytes = await files.read(path);
   out.line(`Dumping ${path}`);
   const problem = isLog
     ? dumpLog(bytes, name, values["print-data-log"] ?? false, out)
+    : isTxnIndex
+    ? dumpTxnIndex(bytes, name, out)
     : dumpIndex(bytes, name, await files.size(path.replace(/\.(index|timeindex)$/, ".log")), out);
   out.flush();
   if (problem !== null) throw new InvalidSegmentFileError(path, problem);

@@ -6,7 +6,7 @@ Commands:
   topics     create, list and describe the topics of a data dir
   produce    append lines from standard input to a topic
   consume    print a topic's records, as text or JSON
-  dump       print a .log, .index or .timeindex file entry by entry
+  dump       print a .log, .index, .timeindex or .txnindex file entry by entry
   cleanup    apply retention and compaction now
   check      look for problems in a data dir without changing it
   serve      serve a data dir over Kafka's wire protocol, for real Kafka clients

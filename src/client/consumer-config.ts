@@ -26,6 +26,12 @@ export interface ConsumerConfig {
   readonly "fetch.backoff.ms"?: number;
   /** How long a request may go unanswered before the consumer gives up on it and retries (JoinGroup waits longer: the rebalance timeout too). */
   readonly "request.timeout.ms"?: number;
+  /**
+   * How long the consumer waits before asking again for a committed offset the group coordinator could not give yet
+   * (UNSTABLE_OFFSET_COMMIT: a transaction holds newer ones), doubled per attempt up to retry.backoff.max.ms (Java's 100 and 1000).
+   */
+  readonly "retry.backoff.ms"?: number;
+  readonly "retry.backoff.max.ms"?: number;
 }
 
 export interface ResolvedConsumerConfig {
@@ -44,6 +50,8 @@ export interface ResolvedConsumerConfig {
   readonly isolationLevel: IsolationLevel;
   readonly fetchBackoffMs: number;
   readonly requestTimeoutMs: number;
+  readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
 }
 
 function positive(key: string, value: number | undefined, fallback: number): number {
@@ -62,6 +70,11 @@ export function resolveConsumerConfig(config: ConsumerConfig): ResolvedConsumerC
   if (heartbeatIntervalMs >= sessionTimeoutMs) {
     throw new InvalidConfigError("heartbeat.interval.ms", `must be lower than session.timeout.ms=${sessionTimeoutMs}, got ${heartbeatIntervalMs}`);
   }
+  const retryBackoffMs = positive("retry.backoff.ms", config["retry.backoff.ms"], 100);
+  const retryBackoffMaxMs = positive("retry.backoff.max.ms", config["retry.backoff.max.ms"], Math.max(1_000, retryBackoffMs));
+  if (retryBackoffMaxMs < retryBackoffMs) {
+    throw new InvalidConfigError("retry.backoff.max.ms", `must be at least retry.backoff.ms=${retryBackoffMs}, got ${retryBackoffMaxMs}`);
+  }
   return {
     groupId: config["group.id"] ?? null,
     clientId: config["client.id"] ?? "consumer",
@@ -78,5 +91,7 @@ export function resolveConsumerConfig(config: ConsumerConfig): ResolvedConsumerC
     isolationLevel: config["isolation.level"] ?? "read_uncommitted",
     fetchBackoffMs: positive("fetch.backoff.ms", config["fetch.backoff.ms"], 100),
     requestTimeoutMs: positive("request.timeout.ms", config["request.timeout.ms"], 30_000),
+    retryBackoffMs,
+    retryBackoffMaxMs,
   };
 }

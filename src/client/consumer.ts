@@ -7,7 +7,7 @@
 
 import type { TopicPartition } from "../broker/index.ts";
 import { CorruptRecordError, decodeBatches, LoglabError, type RecordHeader, wholeBatchesOf } from "../format/index.ts";
-import { OffsetOutOfRangeError } from "../log/index.ts";
+import { OffsetOutOfRangeError, UnknownTopicOrPartitionError } from "../log/index.ts";
 import { sleep, type Timer } from "../runtime/index.ts";
 import { type ConsumerConfig, type ResolvedConsumerConfig, resolveConsumerConfig } from "./consumer-config.ts";
 import { asLoglabError, ClientClosedError, IllegalStateError, InvalidGroupIdError, NoOffsetForPartitionError } from "./errors.ts";
@@ -47,12 +47,25 @@ const JOIN_GRACE_MS = 5_000;
  */
 const retriable = (error: unknown): boolean => error instanceof LoglabError && error.retriable && !(error instanceof CorruptRecordError);
 
+/**
+ * The error of a committed-offset answer. A partition the coordinator does not know has nothing committed (Kafka's
+ * coordinator answers it with no offset and no error): auto.offset.reset decides, and its ListOffsets reports (or,
+ * over the wire, creates) the topic.
+ */
+const committedError = (answer: { readonly error: LoglabError | null } | undefined): LoglabError | null =>
+  answer?.error instanceof UnknownTopicOrPartitionError ? null : answer?.error ?? null;
+
 export class Consumer {
   readonly config: ResolvedConsumerConfig;
   /** The next offset poll() fetches, per assigned partition. */
   readonly #positions = new Map<string, TopicPartitionOffset>();
   /** The offset store: what the next commit sends. */
   readonly #stored = new Map<string, TopicPartitionOffset>();
+  /**
+   * Partitions whose committed offset the coordinator could not give yet (a retriable error such as
+   * UNSTABLE_OFFSET_COMMIT): how often it was asked, and when to ask again. They stay unfetched meanwhile.
+   */
+  readonly #offsetRetries = new Map<string, { attempts: number; atMs: number }>();
   #assigned: TopicPartition[] = [];
   #member: GroupMember | null = null;
   #listener: RebalanceListener = {};
@@ -130,6 +143,7 @@ export class Consumer {
   async #assign(partitions: readonly TopicPartition[]): Promise<void> {
     this.#assigned = partitions.map(({ topic, partition }) => ({ topic, partition }));
     for (const key of [...this.#positions.keys()]) if (!this.#assigned.some((tp) => tpKey(tp) === key)) this.#positions.delete(key);
+    this.#offsetRetries.clear();
     await this.#listener.onPartitionsAssigned?.(partitions);
   }
 
@@ -197,19 +211,41 @@ export class Consumer {
     });
   }
 
+  /**
+   * Positions for assigned partitions without one: the group's committed offsets, else auto.offset.reset. As in
+   * Kafka's consumer, an offset the coordinator answers with an error is never taken for "none committed": a
+   * non-retriable error fails the poll before any position moves; a retriable one (UNSTABLE_OFFSET_COMMIT while a
+   * transaction holds newer offsets) leaves the partition unfetched and asks again after a backoff.
+   */
   async #initPositions(): Promise<void> {
-    const missing = this.#assigned.filter((tp) => !this.#positions.has(tpKey(tp)));
+    const nowMs = this.runtime.scheduler.nowMs();
+    const missing = this.#assigned.filter((tp) => !this.#positions.has(tpKey(tp)) && (this.#offsetRetries.get(tpKey(tp))?.atMs ?? nowMs) <= nowMs);
     if (missing.length === 0) return;
-    const committed = this.config.groupId === null
+    const committed = new Map(this.config.groupId === null
       ? []
-      : (await this.transport.offsetFetch(this.config.groupId, missing)).partitions;
+      : (await this.transport.offsetFetch(this.config.groupId, missing)).partitions.map((answer) => [tpKey(answer), answer] as const));
+    const errorOf = (tp: TopicPartition): LoglabError | null => committedError(committed.get(tpKey(tp)));
+    const fatal = missing.map(errorOf).find((error) => error !== null && !retriable(error));
+    if (fatal) throw fatal;
     const toReset: TopicPartition[] = [];
     for (const tp of missing) {
-      const offset = committed.find((c) => c.topic === tp.topic && c.partition === tp.partition)?.offset ?? -1;
-      if (offset >= 0) this.#positions.set(tpKey(tp), { ...tp, offset });
+      const answer = committed.get(tpKey(tp));
+      if (errorOf(tp) !== null) {
+        this.#retryOffsetLater(tp, nowMs);
+        continue;
+      }
+      this.#offsetRetries.delete(tpKey(tp));
+      if (answer !== undefined && answer.offset >= 0) this.#positions.set(tpKey(tp), { ...tp, offset: answer.offset });
       else toReset.push(tp);
     }
     await this.#reset(toReset);
+  }
+
+  /** retry.backoff.ms, doubled per attempt up to retry.backoff.max.ms, before the committed offset of `tp` is asked again. */
+  #retryOffsetLater(tp: TopicPartition, nowMs: number): void {
+    const attempts = (this.#offsetRetries.get(tpKey(tp))?.attempts ?? 0) + 1;
+    const backoffMs = Math.min(this.config.retryBackoffMaxMs, this.config.retryBackoffMs * 2 ** (attempts - 1));
+    this.#offsetRetries.set(tpKey(tp), { attempts, atMs: nowMs + backoffMs });
   }
 
   /** auto.offset.reset: to the earliest or latest offset, or an error for "none". */
@@ -321,10 +357,12 @@ export class Consumer {
     }
   }
 
-  /** The group's committed offsets (the next to read; -1 when none). */
+  /** The group's committed offsets (the next to read; -1 when none). Throws a partition's error rather than answer -1 for it. */
   async committed(partitions: readonly TopicPartition[]): Promise<TopicPartitionOffset[]> {
     this.#ensureOpen();
     const { partitions: answers } = await this.transport.offsetFetch(this.#requireGroup("committed()"), partitions);
+    const failed = answers.map(committedError).find((error) => error !== null);
+    if (failed) throw failed;
     return answers.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
   }
 

@@ -15,6 +15,7 @@ export {
 } from "./errors.ts";
 export { type ClientRuntime, Producer, type ProducerMessage, type ProducerRecord, type RecordMetadata, type Transaction } from "./producer.ts";
 export { type ProducerConfig, resolveProducerConfig, type ResolvedProducerConfig } from "./producer-config.ts";
+export { type TransactionCall, TransactionEndedError } from "./transaction-state.ts";
 export { type MessageEndpoint, MessagePortTransport, serveBroker } from "./message-transport.ts";
 export { BROKER_REQUESTS, type BrokerTransport, InProcessTransport } from "./transport.ts";
 export { type BrokerRequest, mapTransport, type RequestCall, requestCalls, type RequestTarget } from "./map-transport.ts";

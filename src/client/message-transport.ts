@@ -12,11 +12,11 @@ import {
 import type * as broker from "../broker/index.ts";
 import type { Broker } from "../broker/index.ts";
 import {
-  CorruptRecordError, InvalidRecordError, LoglabError, RecordTooLargeError, UnsupportedCompressionError,
+  CorruptRecordError, DecompressionLimitError, InvalidRecordError, LoglabError, RecordTooLargeError, UnsupportedCompressionError,
 } from "../format/index.ts";
 import type * as format from "../format/index.ts";
 import {
-  InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError, UnwritableCompressionTypeError,
+  CorruptIndexError, InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError, UnwritableCompressionTypeError,
   LogOfflineError, OffsetOutOfRangeError, PartitionFolderTakenError, ReadOnlyLogError, TopicExistsError, UnknownTopicOrPartitionError,
 } from "../log/index.ts";
 import type * as log from "../log/index.ts";
@@ -30,6 +30,7 @@ import {
 } from "./errors.ts";
 import type * as client from "./index.ts";
 import { requestCalls } from "./map-transport.ts";
+import { TransactionEndedError } from "./transaction-state.ts";
 import { BROKER_REQUESTS, type BrokerTransport } from "./transport.ts";
 
 /** What both MessagePort and BroadcastChannel offer. */
@@ -68,15 +69,15 @@ interface SerializedError {
 
 /** Every typed error, by class name, so that it is rebuilt as an instance of its class. */
 const ERROR_CLASSES = {
-  LoglabError, CorruptRecordError, InvalidRecordError, RecordTooLargeError, UnsupportedCompressionError,
-  InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError, UnwritableCompressionTypeError,
+  LoglabError, CorruptRecordError, DecompressionLimitError, InvalidRecordError, RecordTooLargeError, UnsupportedCompressionError,
+  CorruptIndexError, InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError, UnwritableCompressionTypeError,
   LogOfflineError, OffsetOutOfRangeError, PartitionFolderTakenError, ReadOnlyLogError, TopicExistsError, UnknownTopicOrPartitionError,
   DataDirInUseError, FileNotFoundError, ReadOnlyStorageError, StorageError, StorageQuotaError,
   BrokerNotAvailableError, IllegalGenerationError, InconsistentGroupProtocolError, InvalidCommitOffsetError, InvalidProducerEpochError,
   InvalidProducerIdMappingError, InvalidRequiredAcksError, InvalidSessionTimeoutError, InvalidTxnStateError, OffsetMetadataTooLargeError,
   OutOfOrderSequenceError, PartitionNotAssignedError, RebalanceInProgressError, UnknownMemberIdError, ConcurrentTransactionsError, UnstableOffsetCommitError,
   ClientClosedError, DeliveryTimeoutError, IllegalStateError, InvalidGroupIdError, NoOffsetForPartitionError, RequestTimedOutError,
-  UnknownServerError,
+  UnknownServerError, TransactionEndedError,
 } as const satisfies Record<string, { prototype: LoglabError }>;
 
 /** The names under which a face exports a LoglabError class. */

@@ -23,6 +23,11 @@ export interface ProducerConfig {
   readonly "transactional.id"?: string;
   /** none (default), gzip or snappy; lz4 and zstd are read but not written (UnwritableCompressionTypeError). */
   readonly "compression.type"?: CompressionCodec;
+  /**
+   * How long transaction(), sendOffsets(), commit(), abort() and a send's wait for its topic's metadata may
+   * retry requests that go unanswered before failing with RequestTimedOutError (Kafka's default: 60000).
+   */
+  readonly "max.block.ms"?: number;
 }
 
 export interface ResolvedProducerConfig {
@@ -32,6 +37,7 @@ export interface ResolvedProducerConfig {
   readonly retryBackoffMs: number;
   readonly deliveryTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly maxBlockMs: number;
   readonly lingerMs: number;
   readonly batchSize: number;
   readonly idempotent: boolean;
@@ -87,6 +93,7 @@ export function resolveProducerConfig(config: ProducerConfig): ResolvedProducerC
     retryBackoffMs: nonNegative("retry.backoff.ms", config["retry.backoff.ms"], 100),
     deliveryTimeoutMs,
     requestTimeoutMs,
+    maxBlockMs: nonNegative("max.block.ms", config["max.block.ms"], 60_000),
     lingerMs,
     batchSize: nonNegative("batch.size", config["batch.size"], 16384),
     idempotent,

@@ -18,6 +18,7 @@ import { asLoglabError, ClientClosedError, DeliveryTimeoutError, IllegalStateErr
 import { type ProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from "./producer-config.ts";
 import { ProducerSequences } from "./producer-sequences.ts";
 import { type AccumulatedBatch, RecordAccumulator } from "./record-accumulator.ts";
+import { retryRequest } from "./request-retry.ts";
 import { TransactionState } from "./transaction-state.ts";
 import type { BrokerTransport } from "./transport.ts";
 
@@ -40,7 +41,11 @@ export interface RecordMetadata {
   readonly timestamp: number;
 }
 
-/** A transaction in progress (kafkajs's shape): everything sent through it commits or aborts together. */
+/**
+ * A transaction in progress (kafkajs's shape): everything sent through it commits or aborts together. Once its
+ * commit() or abort() has been called, every call on it fails with TransactionEndedError, save one: abort() after a
+ * commit() that failed and aborted the transaction instead resolves, so `catch { await txn.abort() }` works.
+ */
 export interface Transaction {
   send(record: ProducerRecord): Promise<RecordMetadata[]>;
   /** Commits the consumer group's offsets (each the next to read) if, and only if, the transaction commits. */
@@ -88,6 +93,8 @@ export class Producer {
   #closing: Promise<void> | null = null;
   /** The open transaction's partitions, each added to it (AddPartitionsToTxn) before its first batch is sent. */
   readonly #addedPartitions = new Map<string, Promise<void>>();
+  /** Whether the open transaction asked the coordinator for anything (a partition or offsets), so that EndTxn must end it there. */
+  #transactionStarted = false;
 
   constructor(
     private readonly transport: BrokerTransport,
@@ -138,7 +145,7 @@ export class Producer {
   #partitionCount(topic: string): Promise<number> {
     let count = this.#partitionCounts.get(topic);
     if (count === undefined) {
-      count = this.transport.metadata([topic]).then(({ topics }) => {
+      count = this.#retry(`metadata for ${topic}`, this.#blockDeadlineMs(), () => this.transport.metadata([topic])).then(({ topics }) => {
         const answer = topics[0]!;
         if (answer.error !== null) throw answer.error;
         return answer.partitions;
@@ -208,7 +215,11 @@ export class Producer {
     try {
       bytes = await this.#encode(batch);
     } catch (error) {
-      return this.#fail(batch, error as LoglabError);
+      // No answer from the coordinator before the batch's delivery.timeout.ms: the batch expires, as Kafka's do.
+      const failed = asLoglabError(error);
+      if (!(failed instanceof RequestTimedOutError)) return this.#fail(batch, failed);
+      const elapsed = this.runtime.scheduler.nowMs() - batch.createdMs;
+      return this.#fail(batch, new DeliveryTimeoutError(batch.records.length, tpKey(batch.topic, batch.partition), elapsed, failed));
     }
     const acks: Acks = this.config.acks;
     let lastError: LoglabError | null = null;
@@ -257,8 +268,25 @@ export class Producer {
   }
 
   #initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
-    this.#producerId ??= this.transport.initProducerId(this.config.transactionalId ?? undefined);
+    if (this.#producerId === null) {
+      // Each attempt the coordinator carries out bumps the epoch; the one whose answer arrives is the latest.
+      const asked = this.#retry("InitProducerId", this.#blockDeadlineMs(), () => this.transport.initProducerId(this.config.transactionalId ?? undefined));
+      // Failed, it is asked again by the next caller.
+      asked.catch(() => { if (this.#producerId === asked) this.#producerId = null; });
+      this.#producerId = asked;
+    }
     return this.#producerId;
+  }
+
+  /** A request retried until it is answered, or until `deadlineMs` (the scheduler's time): then it fails, typed. */
+  #retry<T>(what: string, deadlineMs: number, send: () => Promise<T>): Promise<T> {
+    const { requestTimeoutMs, retryBackoffMs } = this.config;
+    return retryRequest(this.runtime.scheduler, { requestTimeoutMs, retryBackoffMs, deadlineMs }, what, send);
+  }
+
+  /** Until when a call that waits on the coordinator may block (max.block.ms from now). */
+  #blockDeadlineMs(): number {
+    return this.runtime.scheduler.nowMs() + this.config.maxBlockMs;
   }
 
   /** AddPartitionsToTxn, once per partition per transaction. */
@@ -267,10 +295,12 @@ export class Producer {
     const key = tpKey(batch.topic, batch.partition);
     let added = this.#addedPartitions.get(key);
     if (added === undefined) {
-      added = this.transport.addPartitionsToTxn({
+      this.#transactionStarted = true;
+      // Retried within the batch's delivery.timeout.ms; adding a partition twice is harmless.
+      added = this.#retry(`AddPartitionsToTxn for ${key}`, batch.createdMs + this.config.deliveryTimeoutMs, () => this.transport.addPartitionsToTxn({
         transactionalId: this.config.transactionalId!, producerId, producerEpoch,
         partitions: [{ topic: batch.topic, partition: batch.partition }],
-      });
+      }));
       this.#addedPartitions.set(key, added);
     }
     return added;
@@ -287,35 +317,76 @@ export class Producer {
     this.#transactionState.checkBegin();
     const { producerId, producerEpoch } = await this.#initProducerId();
     this.#transactionState.handleInitialized();
-    this.#transactionState.handleBegin();
+    const ticket = this.#transactionState.handleBegin();
     this.#addedPartitions.clear();
+    this.#transactionStarted = false;
     const request = { transactionalId, producerId, producerEpoch };
     const end = async (commit: boolean): Promise<void> => {
       if (this.#closed) throw new ClientClosedError("producer");
+      // From here this handle takes nothing more: a second end, or a send meant for this transaction, fails.
+      if (this.#transactionState.handleEndCalled(ticket, commit) === "already-aborted") return;
       const sends = [...this.#unsettled];
       this.#closeOpenBatches();
       const outcomes = await Promise.allSettled(sends);
       const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-      // A transaction whose records did not all arrive cannot commit.
+      // A transaction whose records (or offsets) did not all arrive cannot commit.
+      const cause = failure?.reason ?? this.#transactionState.abortableError;
       const commits = this.#transactionState.handleEnd(commit, failure !== undefined);
+      let ended = false;
       try {
-        await this.#fenceOn(this.transport.endTxn({ ...request, commit: commits }));
+        // A transaction that asked the coordinator for nothing has nothing to end there, as in Kafka's client.
+        if (this.#transactionStarted) await this.#endAtCoordinator(request, commits, cause !== null && cause !== undefined);
+        ended = true;
       } finally {
         this.#transactionState.handleEnded();
-        // The next transaction's InitProducerId bumps the epoch, which restarts the sequences.
-        if (this.#sequences.handleTransactionEnded()) this.#producerId = null;
+        // The next transaction's InitProducerId bumps the epoch, which restarts the sequences. When EndTxn's
+        // outcome is unknown, that InitProducerId also has the coordinator finish this transaction (KIP-360).
+        const broken = this.#sequences.handleTransactionEnded();
+        if (!ended) this.#sequences.reset();
+        if (broken || !ended) this.#producerId = null;
       }
-      if (commit && failure !== undefined) throw failure.reason;
+      if (commit && !commits && cause !== null) {
+        ticket.abortedInsteadOfCommit = true;
+        throw cause;
+      }
     };
     return {
-      send: (record) => this.#send(record),
+      send: async (record) => {
+        this.#transactionState.checkHandle(ticket, "send");
+        return this.#send(record);
+      },
       sendOffsets: async ({ consumerGroupId, offsets }) => {
         if (this.#closed) throw new ClientClosedError("producer");
-        return this.#fenceOn(this.transport.addOffsetsToTxn({ ...request, offsets: { groupId: consumerGroupId, offsets } }));
+        this.#transactionState.checkHandle(ticket, "sendOffsets");
+        this.#transactionStarted = true;
+        // Retrying is harmless: the coordinator holds the same offsets twice.
+        const sent = this.#fenceOn(this.#retry(`AddOffsetsToTxn for group ${consumerGroupId}`, this.#blockDeadlineMs(),
+          () => this.transport.addOffsetsToTxn({ ...request, offsets: { groupId: consumerGroupId, offsets } })));
+        // Offsets that may not be in the transaction cannot commit with it; commit() waits for them.
+        this.#unsettled.add(sent);
+        void sent.catch((error: unknown) => this.#transactionState.handleAbortableError(asLoglabError(error))).finally(() => this.#unsettled.delete(sent));
+        return sent;
       },
       commit: () => end(true),
       abort: () => end(false),
     };
+  }
+
+  /**
+   * Ends the open transaction at its coordinator. One that failed (a batch or its offsets) is aborted by the
+   * next epoch instead: InitProducerId has the coordinator write the ABORT markers under it, so a batch of this
+   * transaction still on its way (an attempt whose answer never came) is fenced where it lands, rather than
+   * opening a transaction nobody ends (KIP-890's hanging transaction). The producer goes on under that epoch.
+   * A fenced producer never takes a new epoch: it sends EndTxn, and the coordinator refuses it.
+   */
+  async #endAtCoordinator(request: { transactionalId: string; producerId: number; producerEpoch: number }, commits: boolean, failed: boolean): Promise<void> {
+    if (!failed || this.#transactionState.fatalError !== null) {
+      await this.#fenceOn(this.#retry(`EndTxn (${commits ? "commit" : "abort"})`, this.#blockDeadlineMs(), () => this.transport.endTxn({ ...request, commit: commits })));
+      return;
+    }
+    this.#sequences.reset();
+    this.#producerId = null;
+    await this.#initProducerId();
   }
 
   /** Remembers that the producer was fenced, so that it refuses everything after. */
@@ -360,6 +431,8 @@ export class Producer {
     const decision = this.#sequences.handleFailed(batch, error);
     if (decision === "fenced" && this.#transactionState.fatalError === null) this.#transactionState.handleFenced(error);
     if (decision === "new-producer-id") this.#producerId = null;
+    // A transaction that lost a batch can only abort (Kafka's abortable error).
+    if (this.config.transactionalId !== null) this.#transactionState.handleAbortableError(error);
     for (const record of batch.records) record.reject(error);
   }
 

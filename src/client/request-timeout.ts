@@ -18,18 +18,23 @@ export interface RequestTimeouts {
 export function withRequestTimeouts(transport: BrokerTransport, scheduler: Scheduler, timeouts: RequestTimeouts): BrokerTransport {
   return mapTransport(transport, (name, call) => {
     const limitMs = timeouts.overrides?.[name] ?? timeouts.timeoutMs;
-    return (...args) => new Promise((resolve, reject) => {
-      const timer = scheduler.setTimer(limitMs, () => reject(new RequestTimedOutError(limitMs, name)));
-      call(...args).then(
-        (answer) => {
-          timer.cancel();
-          resolve(answer);
-        },
-        (error: unknown) => {
-          timer.cancel();
-          reject(error);
-        },
-      );
-    });
+    return (...args) => answeredWithin(scheduler, limitMs, name, call(...args));
+  });
+}
+
+/** `request`'s answer, or RequestTimedOutError naming `what` if none comes within `limitMs`. */
+export function answeredWithin<T>(scheduler: Scheduler, limitMs: number, what: string, request: Promise<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = scheduler.setTimer(limitMs, () => reject(new RequestTimedOutError(limitMs, what)));
+    request.then(
+      (answer) => {
+        timer.cancel();
+        resolve(answer);
+      },
+      (error: unknown) => {
+        timer.cancel();
+        reject(error);
+      },
+    );
   });
 }

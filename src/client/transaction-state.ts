@@ -31,11 +31,34 @@ export class IllegalTransitionError extends IllegalStateError {
   }
 }
 
+/** What an application calls on a transaction's handle. */
+export type TransactionCall = "send" | "sendOffsets" | "commit" | "abort";
+
+/** One transaction as its handles hold it: which end the application called on it, once it called one. */
+export interface TransactionTicket {
+  endedBy: "commit" | "abort" | null;
+  /** Its commit() failed and aborted it instead: an abort() after that (kafkajs's catch-and-abort) has nothing left to do. */
+  abortedInsteadOfCommit?: boolean;
+}
+
+/**
+ * A call on a transaction after its commit() or abort() was called: that transaction is over, or ending, and a
+ * handle never reaches into the next one (Kafka's IllegalStateException for such a call).
+ */
+export class TransactionEndedError extends IllegalStateError {
+  constructor(readonly call: TransactionCall, readonly endedBy: "commit" | "abort") {
+    super(`cannot ${call}(): this transaction's ${endedBy}() was already called; open another with producer.transaction()`);
+  }
+}
+
 export class TransactionState {
   #state: TransactionStateName = "Uninitialized";
   /** Between begin and end: a fenced producer may still be inside the transaction it cannot finish. */
   #open = false;
+  /** The open transaction's ticket (the last one's once it has ended). */
+  #ticket: TransactionTicket = { endedBy: null };
   #fatalError: LoglabError | null = null;
+  #abortableError: LoglabError | null = null;
 
   get state(): TransactionStateName {
     return this.#state;
@@ -86,22 +109,39 @@ export class TransactionState {
   /**
    * A transaction opens, once InitProducerId has answered (checkBegin ran
    * before it was sent). Two transaction() calls racing past checkBegin both
-   * open the same transaction; a producer fenced meanwhile stays fenced.
+   * open the same transaction, and get the same ticket; a producer fenced
+   * meanwhile stays fenced. The ticket goes with the transaction's handle.
    */
-  handleBegin(): void {
+  handleBegin(): TransactionTicket {
     if (this.#state === "Ready") this.transition("InTransaction");
+    if (!this.#open) this.#ticket = { endedBy: null };
     this.#open = true;
+    return this.#ticket;
+  }
+
+  /** A call on the handle of `ticket`'s transaction: refused once commit() or abort() was called on it. */
+  checkHandle(ticket: TransactionTicket, call: TransactionCall): void {
+    if (ticket.endedBy !== null) throw new TransactionEndedError(call, ticket.endedBy);
+  }
+
+  /** commit() or abort() called on a handle: checked, then its transaction takes no more calls, whatever EndTxn answers. */
+  handleEndCalled(ticket: TransactionTicket, commit: boolean): "end" | "already-aborted" {
+    const call = commit ? "commit" : "abort";
+    if (!commit && ticket.abortedInsteadOfCommit === true) return "already-aborted";
+    this.checkHandle(ticket, call);
+    ticket.endedBy = call;
+    return "end";
   }
 
   /**
    * commit() or abort(), once the transaction's sends have settled; returns
    * whether EndTxn commits. A transaction with a failed send can only abort.
-   * A handle whose transaction already ended, or a fenced producer, sends
-   * EndTxn as asked and the coordinator answers it.
+   * A fenced producer sends EndTxn as asked and the coordinator answers it
+   * (a handle whose transaction already ended was refused by handleEndCalled).
    */
   handleEnd(commit: boolean, sendFailed: boolean): boolean {
     if (sendFailed && this.#state === "InTransaction") this.transition("AbortableError");
-    const commits = commit && !sendFailed;
+    const commits = commit && !sendFailed && this.#state !== "AbortableError";
     if (this.#state === "InTransaction" || this.#state === "AbortableError") this.transition(commits ? "Committing" : "Aborting");
     return commits;
   }
@@ -109,7 +149,23 @@ export class TransactionState {
   /** EndTxn answered or failed: the transaction is over. */
   handleEnded(): void {
     this.#open = false;
+    this.#abortableError = null;
     if (this.#state === "Committing" || this.#state === "Aborting") this.transition("Ready");
+  }
+
+  /**
+   * A batch of the open transaction failed for good (Kafka's abortable error): the transaction can only abort,
+   * and commit() reports this error. Nothing changes once its end has begun, or when fenced.
+   */
+  handleAbortableError(error: LoglabError): void {
+    if (this.#state !== "InTransaction") return;
+    this.transition("AbortableError");
+    this.#abortableError = error;
+  }
+
+  /** The error that made the open transaction abortable, if one did. */
+  get abortableError(): LoglabError | null {
+    return this.#abortableError;
   }
 
   /** A newer producer took over the transactional.id (or producer id): refuse everything from now on. */

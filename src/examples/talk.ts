@@ -157,6 +157,16 @@ export const EXACTLY_ONCE_CONSUMER_CONFIG: ConsumerConfig = {
 };
 
 /**
+ * Java's producer.initTransactions(): registers the transactional.id, which
+ * fences the previous producer with it and ends the transaction that one left
+ * open. loglab's producer does this at its first transaction(); one ended
+ * with nothing in it asks the coordinator for nothing more.
+ */
+async function initTransactions(producer: Producer): Promise<void> {
+  await (await producer.transaction()).abort();
+}
+
+/**
  * EXACTLY ONCE (consume–transform–produce): each polled batch becomes one
  * transaction holding the transformed records and the consumer's next
  * offset. A crash anywhere aborts the transaction (when the next producer
@@ -166,6 +176,8 @@ export async function exactlyOnceLoop(
   consumer: Consumer, producer: Producer, outputTopic: string, transform: (value: Uint8Array | null) => Uint8Array | null,
   step: TransactionStep, polls: number,
 ): Promise<void> {
+  // Before the first poll, as in Java: the predecessor's open transaction still holds the group's next offsets.
+  await initTransactions(producer);
   for (let i = 0; i < polls; i++) {
     const records = await consumer.poll(1000);
     await step("polled", null);

@@ -49,6 +49,11 @@ const textDecoder = new TextDecoder();
 function corruption(position: number, reasonCode: number, detail: number, detail2: number): CorruptRecordError {
   const reason = CORRUPTION_REASONS[reasonCode - 1];
   if (reason === undefined) throw new Error(`wasm core returned unknown scan reason ${reasonCode}`);
+  return scanCorruption(position, reason, detail, detail2);
+}
+
+/** The error for a batch the scanner (or the CRC check, batch-check.ts) refused, its numbers put into words. */
+export function scanCorruption(position: number, reason: ScanReason, detail: number, detail2: number): CorruptRecordError {
   const text: Record<ScanReason, () => string> = {
     "truncated-header": () => `${detail} bytes left, a batch header needs ${BATCH_HEADER_BYTES}`,
     "batch-length-invalid": () => `batchLength ${detail} is below the header's ${BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD}`,

@@ -5,9 +5,10 @@ export {
   type FieldLayout, OFFSET_INDEX_ENTRY, OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY, TIME_INDEX_ENTRY_BYTES,
 } from "./batch-layout.ts";
 export { crc32c } from "./crc32c.ts";
-export { WRITABLE_COMPRESSION_CODECS, type WritableCompressionCodec } from "./compression.ts";
+export { DecompressionLimitError, WRITABLE_COMPRESSION_CODECS, type WritableCompressionCodec } from "./compression.ts";
 export { checkRecordInput, encodeBatch, FORMAT_BATCH_BYTES_MAX, type EncodeOptions } from "./encode.ts";
 export { decodeBatches, readBatchHeader, validateBatches, type ValidationReport, wholeBatchesOf } from "./decode.ts";
+export { type BatchCrcReport, checkBatchCrcs } from "./batch-check.ts";
 export { offsetIndexLookup, timeIndexLookup } from "./index-search.ts";
 export { type AppendStamp, stampAppend } from "./stamp-append.ts";
 export {

@@ -2,7 +2,7 @@
 // whole and valid, and the offsets and timestamps the indexes need.
 
 import {
-  BATCH_HEADER, BATCH_LOG_OVERHEAD, type BatchHeader, CorruptRecordError, type CorruptionReason, validateBatches,
+  BATCH_HEADER, BATCH_LOG_OVERHEAD, type BatchHeader, checkBatchCrcs, CorruptRecordError, type CorruptionReason, validateBatches,
 } from "../format/index.ts";
 
 /** What the log needs to know of one stored batch. */
@@ -22,6 +22,37 @@ export interface RegionScan {
   readonly validBytes: number;
   /** Why the rest is not valid (its position absolute in the file), or null when all of it is. */
   readonly error: CorruptRecordError | null;
+  /** error's reason, read without making the error (a batch cut by a read's end is not damage to most callers). */
+  readonly stopReason: CorruptionReason | null;
+}
+
+/**
+ * How much of each batch a scan checks: "records" walks every record as an append does (recovery, `loglab check`);
+ * "crc" stops at the header and the CRC-32C (reads of batches that were walked when appended: the CRC finds any
+ * byte changed since).
+ */
+export type ScanDepth = "records" | "crc";
+
+/** A scan whose error, if any, is made the first time it is read. */
+class ScannedRegion implements RegionScan {
+  #error: CorruptRecordError | null | undefined;
+
+  constructor(
+    readonly batches: BatchInfo[],
+    readonly validBytes: number,
+    readonly stopReason: CorruptionReason | null,
+    private readonly makeError: () => CorruptRecordError,
+  ) {}
+
+  get error(): CorruptRecordError | null {
+    if (this.stopReason === null) return null;
+    this.#error ??= this.makeError();
+    return this.#error;
+  }
+}
+
+function failed(batches: BatchInfo[], validBytes: number, error: CorruptRecordError): RegionScan {
+  return { batches, validBytes, error, stopReason: error.reason };
 }
 
 /** Where a region's batches must lie: offsets only go forward, inside their segment. */
@@ -46,8 +77,10 @@ export interface OffsetBounds {
  * previous batch's or leave the segment's range ends the valid part too: its
  * base offset is outside the CRC, so only its place in the log can vouch for it.
  */
-export function scanRegion(bytes: Uint8Array, position: number, fileName: string | null = null, bounds?: OffsetBounds): RegionScan {
-  const report = validateBatches(bytes);
+export function scanRegion(
+  bytes: Uint8Array, position: number, fileName: string | null = null, bounds?: OffsetBounds, depth: ScanDepth = "records",
+): RegionScan {
+  const report = depth === "crc" ? checkBatchCrcs(bytes) : validateBatches(bytes);
   const batches: BatchInfo[] = [];
   let previousLastOffset = bounds === undefined ? -Infinity : bounds.previousLastOffset;
   const at = (where: number, reason: CorruptionReason, detail: string) => new CorruptRecordError(position + where, reason, detail, fileName);
@@ -59,10 +92,10 @@ export function scanRegion(bytes: Uint8Array, position: number, fileName: string
       const suspect = problem.reason === "offset-not-increasing" ? jumpedAhead(batches, bounds) : null;
       if (suspect !== null) {
         batches.pop();
-        return { batches, validBytes: suspect.position - position, error: at(suspect.position - position, "offset-not-increasing",
-          `baseOffset ${suspect.baseOffset} jumps ahead of the batches around it (the next one starts at ${header.baseOffset})`) };
+        return failed(batches, suspect.position - position, at(suspect.position - position, "offset-not-increasing",
+          `baseOffset ${suspect.baseOffset} jumps ahead of the batches around it (the next one starts at ${header.baseOffset})`));
       }
-      return { batches, validBytes: offset, error: at(offset, problem.reason, problem.detail) };
+      return failed(batches, offset, at(offset, problem.reason, problem.detail));
     }
     batches.push({
       position: position + offset,
@@ -76,8 +109,12 @@ export function scanRegion(bytes: Uint8Array, position: number, fileName: string
     offset += header.sizeInBytes;
   }
   // A header field a double cannot hold (a base offset beyond 2^53) is this file's corruption, not the caller's.
-  if (report.headerError !== null) return { batches, validBytes: offset, error: at(offset, "offset-out-of-segment", report.headerError.message) };
-  return { batches, validBytes: report.validBytes, error: report.error === null ? null : report.error.inFile(fileName, position) };
+  if (report.headerError !== null) return failed(batches, offset, at(offset, "offset-out-of-segment", report.headerError.message));
+  if ("stopReason" in report) {
+    return new ScannedRegion(batches, report.validBytes, report.stopReason, () => report.error()!.inFile(fileName, position));
+  }
+  const error = report.error === null ? null : report.error.inFile(fileName, position);
+  return { batches, validBytes: report.validBytes, error, stopReason: error?.reason ?? null };
 }
 
 /** The last batch scanned if its base offset skipped offsets after the one before it, else null. */

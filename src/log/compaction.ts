@@ -118,6 +118,8 @@ export async function compactSegment(
   const scan = await replacement.recover();
   // The cleaned file holds batches this process just validated and wrote: anything else is a broken invariant.
   if (scan.error !== null) throw scan.error;
+  // Markers survive cleaning at their offsets: the .txnindex (written whole when the segment closed) stays true and is not rewritten.
+  await replacement.transactionIndex.load(replacement.nextOffset);
   await replacement.flush();
   return { segment: replacement, recordsBefore, recordsAfter, tombstonesRemoved };
 }

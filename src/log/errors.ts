@@ -130,3 +130,14 @@ export class InvalidRequestError extends LoglabError {
     super("INVALID_REQUEST", message);
   }
 }
+
+/**
+ * An index file whose bytes cannot be what the log wrote (Kafka's
+ * CorruptIndexException): it is never read as a shorter index; the log
+ * rebuilds it from the segment and says so.
+ */
+export class CorruptIndexError extends LoglabError {
+  constructor(readonly fileName: string, readonly position: number, readonly detail: string) {
+    super("CORRUPT_INDEX", `corrupt index ${fileName} at byte ${position}: ${detail}`);
+  }
+}

@@ -3,7 +3,7 @@
 
 export { DEFAULT_LOG_CONFIG, LOG_CONFIG_KEYS, type CleanupPolicy, type LogConfig, parseConfigPairs, parseLogConfig } from "./config.ts";
 export {
-  InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError, LogOfflineError, OffsetOutOfRangeError, PartitionFolderTakenError, ReadOnlyLogError,
+  CorruptIndexError, InvalidConfigError, InvalidPartitionsError, InvalidRequestError, InvalidTopicError, InvalidTopicsFileError, LogClosedError, LogOfflineError, OffsetOutOfRangeError, PartitionFolderTakenError, ReadOnlyLogError,
   TopicExistsError,
   UnknownTopicOrPartitionError, UnwritableCompressionTypeError,
 } from "./errors.ts";
@@ -17,3 +17,4 @@ export { QUARANTINE_SUFFIX, type QuarantinedFile, quarantineFolder } from "./qua
 export { type LogProblem } from "./index-check.ts";
 export { type LogWarning, type SegmentDescription, type SegmentRecovery, segmentFileName } from "./segment.ts";
 export { TOPIC_NAME_LENGTH_MAX, validateTopicName } from "./topic-name.ts";
+export { ABORTED_TXN_ENTRY_BYTES, type AbortedTxn, decodeAbortedTxns, encodeAbortedTxns, TXN_INDEX_SUFFIX } from "./transaction-index.ts";

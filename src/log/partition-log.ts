@@ -16,6 +16,9 @@ import type { LogConfig } from "./config.ts";
 import { LogClosedError, LogOfflineError, OffsetOutOfRangeError, ReadOnlyLogError } from "./errors.ts";
 import { type QuarantinedFile, quarantineFile, quarantineTail } from "./quarantine.ts";
 import { type LogWarning, LogSegment, parseSegmentFileName, type SegmentDescription, type SegmentRecovery } from "./segment.ts";
+import type { AbortedTxn } from "./transaction-index.ts";
+import { holdsMarker, loadTransactionIndex, replayTransactions } from "./transaction-recovery.ts";
+import type { TransactionTracker } from "./transaction-tracker.ts";
 
 /** What an append did: Kafka's ProduceResponse fields for one partition. */
 export interface AppendInfo {
@@ -140,6 +143,8 @@ export class PartitionLog {
   #warnings: LogWarning[] = [];
   /** Set when an fsync failed: from then on nothing unsynced can be vouched for. */
   #offline: LogOfflineError | null = null;
+  /** Open transactions, for the .txnindex: replayed from the log when it opens after a recovery, else on the first transactional append. */
+  #transactions: TransactionTracker | null = null;
 
   private constructor(
     private readonly options: PartitionLogOptions,
@@ -200,6 +205,8 @@ export class PartitionLog {
     const recovered: SegmentRecovery[] = [];
     const quarantined: QuarantinedFile[] = [];
     const gaps: LogGap[] = [];
+    /** Segments whose .txnindex is rebuilt from the log: recovered ones (as Kafka's LogSegment.recover does) and torn files. */
+    const staleTransactionIndexes = new Set<LogSegment>();
     for (let i = 0; i < baseOffsets.length; i++) {
       const baseOffset = baseOffsets[i]!;
       const limitOffset = baseOffsets[i + 1] ?? Infinity;
@@ -207,6 +214,7 @@ export class PartitionLog {
       const mustRecover = !options.cleanShutdown && limitOffset > recoveryPoint;
       const scan = mustRecover ? await segment.recover() : await segment.load();
       segments.push(segment);
+      if (scan !== null || !(await loadTransactionIndex(segment, onWarning))) staleTransactionIndexes.add(segment);
       if (scan === null) continue;
       const report = { baseOffset, fileName: segment.fileName, validBytes: scan.validBytes, error: scan.error };
       const damagedBytes = scan.sizeInBytes - scan.validBytes;
@@ -247,7 +255,53 @@ export class PartitionLog {
     const truncatedBytes = recovered.reduce((sum, r) => sum + r.truncatedBytes, 0);
     const log = new PartitionLog(options, segments, { topicPartition: dir, recovered, truncatedBytes, quarantined, gaps });
     log.#warnings = warnings;
+    if (staleTransactionIndexes.size > 0) await log.#rebuildTransactionIndexes(staleTransactionIndexes);
     return log;
+  }
+
+  /**
+   * Rebuilds the .txnindex of the segments in `stale`. Only a marker makes an
+   * entry: when none of them holds one (the usual active segment after a
+   * crash), they are empty and the whole-log replay waits for the first
+   * transactional append.
+   */
+  async #rebuildTransactionIndexes(stale: ReadonlySet<LogSegment>): Promise<void> {
+    for (const segment of stale) {
+      const batches = this.batches(segment.baseOffset, () => undefined);
+      if (await holdsMarker(batches, segment.limitOffset)) return this.#replayTransactions(stale);
+    }
+    for (const segment of stale) {
+      segment.transactionIndex.replace([]);
+      if (!this.options.readOnly) await segment.transactionIndex.persist();
+    }
+  }
+
+  /**
+   * Replays the log into the open-transaction state, rebuilding the .txnindex
+   * of the segments in `stale`. Damaged batches were reported by recovery
+   * (gaps): the replay reads past them.
+   */
+  async #replayTransactions(stale: ReadonlySet<LogSegment>): Promise<void> {
+    const segmentFor = (offset: number) => this.#segments[this.#segmentIndexFor(offset)]!;
+    this.#transactions = await replayTransactions(
+      this.batches(this.#logStartOffset, () => undefined), segmentFor, stale, this.options.readOnly ?? false,
+    );
+  }
+
+  /**
+   * Aborted transactions that overlap [fromOffset, toOffset), from the
+   * segments' .txnindex as Kafka's fetch finds them: from the segment holding
+   * fromOffset on, until an entry's last stable offset reaches toOffset.
+   */
+  abortedTransactions(fromOffset: number, toOffset: number): AbortedTxn[] {
+    const found: AbortedTxn[] = [];
+    for (let i = this.#segmentIndexFor(fromOffset); i < this.#segments.length; i++) {
+      for (const entry of this.#segments[i]!.transactionIndex.entries) {
+        if (entry.lastOffset >= fromOffset && entry.firstOffset < toOffset) found.push(entry);
+        if (entry.lastStableOffset >= toOffset) return found;
+      }
+    }
+    return found;
   }
 
   #warn(warning: LogWarning): void {
@@ -386,8 +440,11 @@ export class PartitionLog {
     if (this.config.cleanupPolicy !== "delete") checkKeyed(bytes);
 
     const firstOffset = this.logEndOffset;
+    // The first transactional batch since the log opened needs the transactions already open in it.
+    if (this.#transactions === null && report.headers.some((h) => h.isTransactional)) await this.#replayTransactions(new Set());
     if (this.#active.shouldRoll(bytes.length, nextOffset - 1, now)) await this.#roll(now);
     await this.#active.append(pieces, batches);
+    this.#indexAborts(report.headers, batches, bytes);
     this.#unflushedRecords += recordCount;
     if (this.#unflushedRecords >= this.config.flushMessages) await this.#flush();
     return {
@@ -398,6 +455,17 @@ export class PartitionLog {
       recordCount,
       batchCount: batches.length,
     };
+  }
+
+  /** Adds a .txnindex entry to the active segment for each ABORT marker just appended (offsets as assigned). */
+  #indexAborts(headers: readonly BatchHeader[], batches: readonly Omit<BatchInfo, "position">[], bytes: Uint8Array): void {
+    if (this.#transactions === null) return;
+    let at = 0;
+    headers.forEach((header, i) => {
+      const entry = this.#transactions!.batch(header, bytes.subarray(at, at + header.sizeInBytes), batches[i]!.baseOffset);
+      if (entry !== null) this.#active.transactionIndex.append(entry);
+      at += header.sizeInBytes;
+    });
   }
 
   #checkBatch(header: BatchHeader, batch: Uint8Array, position: number): void {

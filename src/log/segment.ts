@@ -8,10 +8,11 @@ import {
 } from "../format/index.ts";
 import { assert } from "../runtime/index.ts";
 import type { Storage, StorageFile } from "../storage/index.ts";
-import { announcedBatchSize, type BatchInfo, type OffsetBounds, type RegionScan, scanRegion } from "./batch-scan.ts";
+import { announcedBatchSize, type BatchInfo, type OffsetBounds, type RegionScan, type ScanDepth, scanRegion } from "./batch-scan.ts";
 import type { LogConfig } from "./config.ts";
-import { ReadOnlyLogError } from "./errors.ts";
+import { CorruptIndexError, ReadOnlyLogError } from "./errors.ts";
 import { checkOffsetIndex, checkTimeIndex, type LogProblem } from "./index-check.ts";
+import { type AbortedTxn, TransactionIndex, TXN_INDEX_SUFFIX } from "./transaction-index.ts";
 
 export const LOG_SUFFIX = ".log";
 export const INDEX_SUFFIX = ".index";
@@ -92,10 +93,12 @@ export interface SegmentDescription {
   /** Offset after the segment's last record (baseOffset when empty). */
   readonly nextOffset: number;
   readonly sizeInBytes: number;
-  /** The .log, .index and .timeindex file names. */
+  /** The .log, .index and .timeindex file names, and the .txnindex's when there is one. */
   readonly fileNames: readonly string[];
   readonly offsetIndex: readonly { readonly relativeOffset: number; readonly position: number }[];
   readonly timeIndex: readonly { readonly timestamp: number; readonly relativeOffset: number }[];
+  /** The .txnindex's entries: transactions whose ABORT marker is in this segment. */
+  readonly abortedTransactions: readonly AbortedTxn[];
 }
 
 export class LogSegment {
@@ -122,6 +125,8 @@ export class LogSegment {
     private readonly log: StorageFile,
     private readonly indexFile: StorageFile,
     private readonly timeIndexFile: StorageFile,
+    /** The .txnindex: its file is created with the first entry, and is absent for a segment without aborts. */
+    readonly transactionIndex: TransactionIndex,
     readonly offsetIndex: OffsetIndex,
     readonly timeIndex: TimeIndex,
     private readonly config: LogConfig,
@@ -147,12 +152,15 @@ export class LogSegment {
   ): Promise<LogSegment> {
     const openFile = async (name: string): Promise<StorageFile> =>
       options.readOnly && !(await storage.exists(name)) ? new AbsentFile(name) : storage.open(name);
-    const [log, indexFile, timeIndexFile] = await Promise.all([
+    const [log, indexFile, timeIndexFile, transactionIndex] = await Promise.all([
       openFile(segmentFileName(dir, baseOffset, LOG_SUFFIX)),
       openFile(segmentFileName(dir, baseOffset, INDEX_SUFFIX)),
       openFile(segmentFileName(dir, baseOffset, TIME_INDEX_SUFFIX)),
+      TransactionIndex.open(storage, segmentFileName(dir, baseOffset, TXN_INDEX_SUFFIX), baseOffset),
     ]);
-    return new LogSegment(baseOffset, dir, log, indexFile, timeIndexFile, OffsetIndex.create(), TimeIndex.create(), config, nowMs, options);
+    return new LogSegment(
+      baseOffset, dir, log, indexFile, timeIndexFile, transactionIndex, OffsetIndex.create(), TimeIndex.create(), config, nowMs, options,
+    );
   }
 
   get readOnly(): boolean {
@@ -189,7 +197,8 @@ export class LogSegment {
   }
 
   get fileNames(): string[] {
-    return [this.log.name, this.indexFile.name, this.timeIndexFile.name];
+    const names = [this.log.name, this.indexFile.name, this.timeIndexFile.name];
+    return this.transactionIndex.hasFile ? [...names, this.transactionIndex.fileName] : names;
   }
 
   /** What the segment holds now: its files, offsets and every index entry (for tools that show a log). */
@@ -200,7 +209,10 @@ export class LogSegment {
     const timeIndex = Array.from({ length: this.timeIndex.entryCount }, (_, i) => ({
       timestamp: this.timeIndex.timestampAt(i), relativeOffset: this.timeIndex.relativeOffsetAt(i),
     }));
-    return { baseOffset: this.baseOffset, nextOffset: this.nextOffset, sizeInBytes: this.log.size, fileNames: this.fileNames, offsetIndex, timeIndex };
+    return {
+      baseOffset: this.baseOffset, nextOffset: this.nextOffset, sizeInBytes: this.log.size, fileNames: this.fileNames, offsetIndex, timeIndex,
+      abortedTransactions: this.transactionIndex.entries,
+    };
   }
 
   /** Kafka's roll conditions for appending `batchBytes` more bytes ending at `lastOffset`. */
@@ -323,20 +335,21 @@ export class LogSegment {
    * Whole valid batches from `position` (a batch boundary), reading about
    * `lengthHint` bytes. The scan's error is real damage only: a batch cut by
    * the read's end, not the readable end, is read again whole or left for the
-   * next call.
+   * next call (its error is never made: scans read `stopReason`).
    */
-  async #scanAt(position: number, lengthHint: number, previousLastOffset: number | null): Promise<{ scan: RegionScan; window: Uint8Array }> {
+  async #scanAt(
+    position: number, lengthHint: number, previousLastOffset: number | null, depth: ScanDepth = "records",
+  ): Promise<{ scan: RegionScan; window: Uint8Array }> {
     const end = this.#end;
     const window = await this.log.read(position, Math.min(end - position, Math.max(lengthHint, SCAN_BYTES_MIN)));
-    const scan = scanRegion(window, position, this.log.name, this.#bounds(previousLastOffset));
-    const cutByWindow = scan.error !== null && position + window.length < end &&
-      (scan.error.reason === "truncated-header" || scan.error.reason === "truncated-batch");
+    const scan = scanRegion(window, position, this.log.name, this.#bounds(previousLastOffset), depth);
+    const cutByWindow = position + window.length < end && (scan.stopReason === "truncated-header" || scan.stopReason === "truncated-batch");
     if (!cutByWindow) return { scan, window };
-    if (scan.validBytes > 0) return { scan: { batches: scan.batches, validBytes: scan.validBytes, error: null }, window };
+    if (scan.validBytes > 0) return { scan: { batches: scan.batches, validBytes: scan.validBytes, error: null, stopReason: null }, window };
     const announced = announcedBatchSize(window, 0);
     if (announced <= window.length || position + announced > end) return { scan, window };
     const whole = await this.log.read(position, announced);
-    return { scan: scanRegion(whole, position, this.log.name, this.#bounds(previousLastOffset)), window: whole };
+    return { scan: scanRegion(whole, position, this.log.name, this.#bounds(previousLastOffset), depth), window: whole };
   }
 
   /**
@@ -347,7 +360,7 @@ export class LogSegment {
    * naming the file and byte) after every batch before it was yielded.
    */
   async *#chunksFrom(
-    offset: number, chunkBytes: number, stepOverIndexed = false,
+    offset: number, chunkBytes: number, stepOverIndexed = false, depth: ScanDepth = "records",
   ): AsyncGenerator<{ batches: BatchInfo[]; window: Uint8Array; start: number }> {
     const entry = this.#indexDistrusted ? -1 : this.offsetIndex.lookup(offset - this.baseOffset);
     let position = entry < 0 ? 0 : this.offsetIndex.positionAt(entry);
@@ -360,7 +373,7 @@ export class LogSegment {
       previousLastOffset = this.baseOffset - 1;
     }
     if (stepOverIndexed && expectedLastOffset !== null && expectedLastOffset < offset) {
-      const after = await this.#batchAfterIndexed(position, expectedLastOffset, chunkBytes);
+      const after = await this.#batchAfterIndexed(position, expectedLastOffset, chunkBytes, depth);
       if (after !== null) {
         const { scan, window, start } = after;
         yield { batches: scan.batches, window, start };
@@ -372,7 +385,7 @@ export class LogSegment {
       }
     }
     while (position < this.#end) {
-      const { scan, window } = await this.#scanAt(position, chunkBytes, previousLastOffset);
+      const { scan, window } = await this.#scanAt(position, chunkBytes, previousLastOffset, depth);
       if (expectedLastOffset !== null) {
         const found = scan.batches[0];
         if (found?.lastOffset !== expectedLastOffset) {
@@ -402,7 +415,7 @@ export class LogSegment {
    * caller reads from the entry's batch as before, which checks the entry and reports any damage from there.
    */
   async #batchAfterIndexed(
-    position: number, indexedLastOffset: number, chunkBytes: number,
+    position: number, indexedLastOffset: number, chunkBytes: number, depth: ScanDepth,
   ): Promise<{ scan: RegionScan; window: Uint8Array; start: number } | null> {
     if (position + BATCH_HEADER_BYTES > this.#end) return null;
     const header = await this.log.read(position, BATCH_HEADER_BYTES);
@@ -415,7 +428,7 @@ export class LogSegment {
     }
     const next = position + indexed.sizeInBytes;
     if (indexed.magic !== 2 || indexed.lastOffset !== indexedLastOffset || indexed.sizeInBytes < BATCH_HEADER_BYTES || next >= this.#end) return null;
-    const { scan, window } = await this.#scanAt(next, chunkBytes, indexedLastOffset);
+    const { scan, window } = await this.#scanAt(next, chunkBytes, indexedLastOffset, depth);
     return scan.batches[0]?.baseOffset === indexedLastOffset + 1 ? { scan, window, start: next } : null;
   }
 
@@ -434,13 +447,16 @@ export class LogSegment {
    * them but always at least one (Kafka's KIP-74), stopping before batches
    * that start at or after `maxOffsetExclusive`. Null if none qualifies.
    * Throws CorruptRecordError (file and byte) when damage comes before any
-   * batch that qualifies; batches before damage are returned.
+   * batch that qualifies; batches before damage are returned. Batches are
+   * checked by header and CRC-32C only: their records were walked when they
+   * were appended, and the CRC covers every byte of them.
    */
   async read(startOffset: number, maxBytes: number, maxOffsetExclusive: number): Promise<Uint8Array | null> {
     // No whole batch here holds it (a consumer polling at the log end): nothing to scan, nor the bytes of an append
     // still being written to take for damage.
     if (startOffset >= this.nextOffset) return null;
-    for await (const { batches, window, start } of this.#chunksFrom(startOffset, this.config.indexIntervalBytes + maxBytes + 64, true)) {
+    const chunks = this.#chunksFrom(startOffset, this.config.indexIntervalBytes + maxBytes + 64, true, "crc");
+    for await (const { batches, window, start } of chunks) {
       const first = batches.findIndex((b) => b.lastOffset >= startOffset);
       if (first < 0) continue;
       const head = batches[first]!;
@@ -595,8 +611,20 @@ export class LogSegment {
     problems.push(
       ...checkOffsetIndex({ ...against, fileName: this.indexFile.name, bytes: index }),
       ...checkTimeIndex({ ...against, fileName: this.timeIndexFile.name, bytes: timeIndex }),
+      ...(await this.#checkTransactionIndex(scan.error === null ? this.nextOffset : this.limitOffset)),
     );
     return { batchCount: batches.length, validBytes: scan.validBytes, nextOffset: this.nextOffset, problems };
+  }
+
+  /** The .txnindex read whole: torn, an unknown version, or markers out of order or past `endOffset`. */
+  async #checkTransactionIndex(endOffset: number): Promise<LogProblem[]> {
+    try {
+      await this.transactionIndex.load(endOffset);
+      return [];
+    } catch (error) {
+      if (!(error instanceof CorruptIndexError)) throw error;
+      return [{ fileName: error.fileName, position: error.position, reason: "index-entry-invalid", detail: error.detail }];
+    }
   }
 
   #rebuildFrom(batches: readonly BatchInfo[]): void {
@@ -631,19 +659,22 @@ export class LogSegment {
   async flush(): Promise<void> {
     if (this.readOnly) return;
     await this.#persistIndexEntries();
-    await Promise.all([this.log.sync(), this.indexFile.sync(), this.timeIndexFile.sync()]);
+    await this.transactionIndex.persist();
+    await Promise.all([this.log.sync(), this.indexFile.sync(), this.timeIndexFile.sync(), this.transactionIndex.sync()]);
   }
 
   async close(): Promise<void> {
     await this.#persistIndexEntries();
-    await Promise.all([this.log.close(), this.indexFile.close(), this.timeIndexFile.close()]);
+    if (!this.readOnly) await this.transactionIndex.persist();
+    await Promise.all([this.log.close(), this.indexFile.close(), this.timeIndexFile.close(), this.transactionIndex.close()]);
   }
 
-  /** Closes and deletes the segment's files. */
+  /** Closes and deletes the segment's files, the .txnindex with them. */
   async delete(storage: Storage): Promise<void> {
     if (this.readOnly) throw new ReadOnlyLogError(this.log.name, "deleting a segment");
     await this.close();
-    await Promise.all(this.fileNames.map((name) => storage.delete(name)));
+    await Promise.all([this.log.name, this.indexFile.name, this.timeIndexFile.name].map((name) => storage.delete(name)));
+    await this.transactionIndex.delete();
   }
 
   /** Reads the whole .log (for compaction); CorruptRecordError, naming the file, if any of it is not valid batches in order. */

@@ -3,7 +3,7 @@
 // on virtual time, where the same inputs always fire timers in the same order.
 
 import type { Clock } from "./clock.ts";
-import { settle } from "./settle.ts";
+import { afterSettled, settle } from "./settle.ts";
 
 export interface Timer {
   cancel(): void;
@@ -23,18 +23,36 @@ export const systemScheduler: Scheduler = {
   },
 };
 
-interface PendingTimer {
-  readonly dueMs: number;
-  /** Insertion order: timers due at the same time fire in the order they were set. */
-  readonly sequence: number;
-  readonly callback: () => void;
-  cancelled: boolean;
+const nothing = (): void => {};
+
+/** A timer in a ManualScheduler's queue: cancelling it marks it, and the queue drops it when it comes up. */
+class PendingTimer implements Timer {
+  cancelled = false;
+
+  constructor(
+    readonly dueMs: number,
+    /** Insertion order: timers due at the same time fire in the order they were set. */
+    readonly sequence: number,
+    public callback: () => void,
+  ) {}
+
+  cancel(): void {
+    this.cancelled = true;
+    // A cancelled request timeout stays queued until its time comes: what its callback holds need not stay alive with it.
+    this.callback = nothing;
+  }
 }
+
+const before = (a: PendingTimer, b: PendingTimer): boolean => a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.sequence < b.sequence);
 
 /**
  * Virtual time: the clock moves only in advance(), which fires due timers in
  * (time, insertion) order and lets the async work each one starts settle
  * before the next.
+ *
+ * It is the simulator's event loop, so each event costs as little as it can:
+ * a timer is its own handle, and the loop steps from one settle boundary to
+ * the next by callback, with no promise or async resumption per event.
  */
 export class ManualScheduler implements Scheduler {
   #nowMs: number;
@@ -53,9 +71,9 @@ export class ManualScheduler implements Scheduler {
   }
 
   setTimer(delayMs: number, callback: () => void): Timer {
-    const timer: PendingTimer = { dueMs: this.#nowMs + Math.max(0, delayMs), sequence: this.#sequence++, callback, cancelled: false };
+    const timer = new PendingTimer(this.#nowMs + Math.max(0, delayMs), this.#sequence++, callback);
     this.#push(timer);
-    return { cancel: () => { timer.cancelled = true; } };
+    return timer;
   }
 
   /** How many timers are waiting (cancelled ones excluded). */
@@ -67,19 +85,8 @@ export class ManualScheduler implements Scheduler {
   async advance(ms: number): Promise<void> {
     if (ms < 0) throw new RangeError(`time cannot go back (advance by ${ms} ms)`);
     await settle();
-    await this.#runUntil(this.#nowMs + ms);
-  }
-
-  /** Fires every timer due by `until`, settling after each; the caller has settled before. */
-  async #runUntil(until: number): Promise<void> {
-    for (let next = this.#peek(); next !== undefined && next.dueMs <= until; next = this.#peek()) {
-      this.#pop();
-      if (next.cancelled) continue;
-      this.#nowMs = next.dueMs;
-      this.eventsRun++;
-      next.callback();
-      await settle();
-    }
+    const until = this.#nowMs + ms;
+    await this.#run(() => (this.#peekLive()?.dueMs ?? Infinity) > until);
     this.#nowMs = until;
   }
 
@@ -93,54 +100,84 @@ export class ManualScheduler implements Scheduler {
     void promise.then(() => { settled = true; }, () => { settled = true; });
     const deadline = this.#nowMs + limitMs;
     await settle();
-    while (!settled) {
-      let next = this.#peek();
-      while (next !== undefined && next.cancelled) {
-        this.#pop();
-        next = this.#peek();
-      }
+    // Settled already (before the loop, or after an instant's last timer): done. Otherwise the next instant's timers
+    // run, every one of them, even if the promise settles after the first.
+    let instant = -Infinity;
+    await this.#run(() => {
+      const next = this.#peekLive();
+      if (next !== undefined && next.dueMs <= instant) return false;
+      if (settled) return true;
       if (next === undefined) throw new Error(`nothing left to run at ${this.#nowMs} ms, and the promise is still pending`);
       if (next.dueMs > deadline) throw new Error(`the promise is still pending after ${limitMs} ms`);
-      // Settled already (before the loop, or after the last timer): run the next instant's timers.
-      await this.#runUntil(next.dueMs);
-    }
+      instant = next.dueMs;
+      return false;
+    });
     return promise;
   }
 
-  #before(a: PendingTimer, b: PendingTimer): boolean {
-    return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.sequence < b.sequence);
+  /**
+   * Fires the next live timer, waits for the async work it started to
+   * settle, and goes on until `done()` (asked before each timer) says to
+   * stop. Resolves then; rejects with what a timer or `done` threw.
+   */
+  #run(done: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const step = (): void => {
+        try {
+          if (done()) return resolve();
+          const timer = this.#peekLive()!;
+          this.#pop();
+          this.#nowMs = timer.dueMs;
+          this.eventsRun++;
+          timer.callback();
+          afterSettled(step);
+        } catch (error) {
+          reject(error);
+        }
+      };
+      step();
+    });
   }
 
-  #peek(): PendingTimer | undefined {
-    return this.#heap[0];
+  /** The next timer to fire, once the cancelled ones ahead of it are dropped. */
+  #peekLive(): PendingTimer | undefined {
+    let next = this.#heap[0];
+    while (next !== undefined && next.cancelled) {
+      this.#pop();
+      next = this.#heap[0];
+    }
+    return next;
   }
 
   #push(timer: PendingTimer): void {
     const heap = this.#heap;
+    let i = heap.length;
     heap.push(timer);
-    for (let i = heap.length - 1; i > 0;) {
+    while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.#before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      if (!before(timer, heap[parent]!)) break;
+      heap[i] = heap[parent]!;
       i = parent;
     }
+    heap[i] = timer;
   }
 
   #pop(): void {
     const heap = this.#heap;
     const last = heap.pop()!;
-    if (heap.length === 0) return;
-    heap[0] = last;
-    for (let i = 0; ;) {
+    const length = heap.length;
+    if (length === 0) return;
+    let i = 0;
+    for (;;) {
       const left = 2 * i + 1;
+      if (left >= length) break;
       const right = left + 1;
-      let smallest = i;
-      if (left < heap.length && this.#before(heap[left]!, heap[smallest]!)) smallest = left;
-      if (right < heap.length && this.#before(heap[right]!, heap[smallest]!)) smallest = right;
-      if (smallest === i) break;
-      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-      i = smallest;
+      const child = right < length && before(heap[right]!, heap[left]!) ? right : left;
+      if (!before(heap[child]!, last)) break;
+      heap[i] = heap[child]!;
+      i = child;
     }
+    heap[i] = last;
   }
 }
 

@@ -30,7 +30,7 @@ class SharedChannel {
     const channel = new MessageChannel();
     this.#port = channel.port1;
     this.#sender = channel.port2;
-    // One message per waiter, delivered in order: each resolves the oldest.
+    // One message per waiter, delivered in order: each wakes the oldest.
     this.#port.onmessage = () => {
       const wake = this.#waiting[this.#head++]!;
       if (this.#head === this.#waiting.length) {
@@ -43,27 +43,36 @@ class SharedChannel {
     this.#port.unref?.();
   }
 
-  settle(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.#waiting.length === 0) this.#port.ref?.();
-      this.#waiting.push(resolve);
-      this.#sender.postMessage(null);
-    });
+  after(wake: Waiter): void {
+    if (this.#waiting.length === 0) this.#port.ref?.();
+    this.#waiting.push(wake);
+    this.#sender.postMessage(null);
   }
 }
 
-function chooseSettle(): () => Promise<void> {
+function chooseBoundary(): (wake: Waiter) => void {
   const g = globalThis as { Deno?: unknown; setImmediate?: (callback: () => void) => void };
   if (g.Deno === undefined && typeof MessageChannel !== "undefined") {
     const shared = new SharedChannel();
-    return () => shared.settle();
+    return (wake) => shared.after(wake);
   }
   const setImmediate = g.setImmediate;
-  if (setImmediate !== undefined) return () => new Promise((resolve) => setImmediate(resolve));
-  return () => new Promise((resolve) => setTimeout(resolve, 0));
+  if (setImmediate !== undefined) return (wake) => setImmediate(wake);
+  return (wake) => setTimeout(wake, 0);
 }
 
-let chosen: (() => Promise<void>) | undefined;
+let chosen: ((wake: Waiter) => void) | undefined;
+
+/**
+ * Calls `wake` once every promise callback already queued has run, and
+ * those they queue: settle() without a promise, for a loop that runs one
+ * step per boundary (virtual time's event loop) and would otherwise pay for
+ * a promise and an async resumption at each.
+ */
+export function afterSettled(wake: () => void): void {
+  chosen ??= chooseBoundary();
+  chosen(wake);
+}
 
 /**
  * Lets every promise callback that is already queued run, and those they
@@ -71,6 +80,5 @@ let chosen: (() => Promise<void>) | undefined;
  * macrotasks, which is the rule on virtual time.
  */
 export function settle(): Promise<void> {
-  chosen ??= chooseSettle();
-  return chosen();
+  return new Promise((resolve) => afterSettled(resolve));
 }

@@ -57,8 +57,9 @@ export function listGroups(broker: Broker, v: number, request: ListGroupsRequest
 }
 
 /**
- * DescribeGroups: Kafka's state names, the chosen assignor, and each member's metadata and assignment bytes. A group
- * the broker does not know is "Dead" (GROUP_ID_NOT_FOUND from v6, past the versions served).
+ * DescribeGroups: Kafka's state names, the chosen assignor, and each member's client id and host (its connection's
+ * peer, "/127.0.0.1" as Kafka writes it), metadata and assignment bytes. A group the broker does not know is "Dead"
+ * (GROUP_ID_NOT_FOUND from v6, past the versions served).
  */
 export function describeGroups(broker: Broker, v: number, request: DescribeGroupsRequest): DescribeGroupsResponse {
   const groups = request.groups.map((groupId) => {
@@ -72,7 +73,7 @@ export function describeGroups(broker: Broker, v: number, request: DescribeGroup
     return {
       errorCode: 0, groupId, groupState: found.state, protocolType: "consumer", protocolData: found.protocolName,
       members: found.members.map((m) => ({
-        memberId: m.memberId, ...(v >= 4 ? { groupInstanceId: null } : {}), clientId: m.clientId, clientHost: "",
+        memberId: m.memberId, ...(v >= 4 ? { groupInstanceId: null } : {}), clientId: m.clientId, clientHost: m.clientHost,
         memberMetadata: m.metadata, memberAssignment: m.assignment,
       })),
       ...(v >= 3 ? { authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED } : {}),

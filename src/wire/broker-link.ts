@@ -102,8 +102,9 @@ export class BrokerLink {
     return { version, body: body as Body | null };
   }
 
-  close(reason = "closed by the client"): void {
-    this.#fail(new NetworkError(this.address, reason));
+  /** Closes the link; every request waiting fails with `reason` (an error as it is, a string as a NetworkError). */
+  close(reason: string | LoglabError = "closed by the client"): void {
+    this.#fail(typeof reason === "string" ? new NetworkError(this.address, reason) : reason);
   }
 
   async #open(): Promise<void> {

@@ -1,9 +1,10 @@
 // One client connection as bytes in and bytes out, without sockets: receive() splits the bytes into frames (a frame
 // may arrive in pieces, several may arrive at once), decodes each request and hands it to the handler; responses go
-// out through `send` strictly in request order, whatever order the handler finishes them in. A Produce with acks=0
-// gets no response. A frame over the size limit, one that cannot be decoded, or an API loglab does not speak ends
-// the connection: receive() then answers { kind: "close", reason } and the shell closes that socket only. Produce
-// v0–2, older than the schemas, is answered UNSUPPORTED_VERSION per partition (produce-legacy.ts).
+// out through `send` (or `sendChunks`: the frame in pieces that refer to the log's bytes) strictly in request order,
+// whatever order the handler finishes them in. A Produce with acks=0 gets no response. A frame over the size limit,
+// one that cannot be decoded, or an API loglab does not speak ends the connection: receive() then answers
+// { kind: "close", reason } and the shell closes that socket only. Produce v0–2, older than the schemas, is answered
+// UNSUPPORTED_VERSION per partition (produce-legacy.ts).
 //
 // Backpressure: at most `inFlightMax` requests run at once, and none starts while the shell says its socket cannot
 // take more bytes (setWriteBlocked). Requests that wait stay as bytes; while any wait, the connection asks the shell
@@ -11,7 +12,7 @@
 // down instead of filling memory, as Kafka mutes such a channel.
 
 import type { WireApi } from "./codec-support.ts";
-import { decodeRequestFrame, encodeResponseFrame, frameBytesMax, joinPending, readFrame, readRequestHeader, type RequestHeader, wireApisByKey } from "./framing.ts";
+import { decodeRequestFrame, encodeResponseFrame, encodeResponseFrameChunks, frameBytesMax, PendingBytes, readFrame, readRequestHeader, type RequestHeader, wireApisByKey } from "./framing.ts";
 import { type ApiVersionsResponse, apiKeys, encodeApiVersionsResponse, wireApis } from "./generated/index.ts";
 import { Reader, Writer } from "./primitives.ts";
 import { legacyProduceResponseFrame, PRODUCE_LEGACY_VERSION_MAX, readLegacyProduceRequest } from "./produce-legacy.ts";
@@ -23,6 +24,8 @@ export interface WireRequest {
   readonly header: RequestHeader;
   readonly api: WireApi;
   readonly body: object;
+  /** The client's address as Kafka writes it ("/127.0.0.1"), for group members; absent on a connection given none. */
+  readonly clientHost?: string;
 }
 
 /**
@@ -39,8 +42,13 @@ export type ReceiveOutcome = { readonly kind: "ok" } | { readonly kind: "close";
 
 export interface ConnectionOptions {
   readonly handler: RequestHandler;
-  /** Takes the response bytes, in request order. */
-  readonly send: (bytes: Uint8Array) => void;
+  /** Takes the response bytes, in request order (each response as one array; not called when sendChunks is given). */
+  readonly send?: (bytes: Uint8Array) => void;
+  /**
+   * Takes each response as the pieces it was encoded in, to be written back to back, in request order: a Fetch
+   * answer's records are the log's own bytes, not copied into the frame (a socket shell writes them with writev).
+   */
+  readonly sendChunks?: (chunks: readonly Uint8Array[]) => void;
   /** Called once when a handler fails after receive() returned: the shell closes the socket. */
   readonly onClose?: (reason: string) => void;
   /** socket.request.max.bytes: the largest request frame, size prefix excluded (default 100 MiB). */
@@ -49,14 +57,16 @@ export interface ConnectionOptions {
   readonly inFlightMax?: number;
   /** Asks the shell to stop (false) or go on (true) reading the socket: false while requests wait to start. */
   readonly onReadingChange?: (reading: boolean) => void;
+  /** The peer's address as Kafka writes it (client-host.ts), handed to every request of this connection. */
+  readonly clientHost?: string;
 }
 
 /** Requests of one connection running at once unless the shell says otherwise. */
 export const IN_FLIGHT_MAX_DEFAULT = 32;
 
 interface Slot {
-  /** undefined while the handler runs; null when there is nothing to send. */
-  bytes: Uint8Array | null | undefined;
+  /** The response frame's pieces; undefined while the handler runs, null when there is nothing to send. */
+  bytes: readonly Uint8Array[] | null | undefined;
 }
 
 const OK: ReceiveOutcome = { kind: "ok" };
@@ -80,7 +90,7 @@ export class Connection {
   readonly #requestBytesMax: number;
   readonly #inFlightMax: number;
   /** Bytes read and not yet started as requests: part of a frame, or whole frames that wait (backpressure). */
-  #pending: Uint8Array = new Uint8Array(0);
+  readonly #pending: PendingBytes;
   readonly #slots: Slot[] = [];
   #closed: string | null = null;
   #writeBlocked = false;
@@ -89,9 +99,11 @@ export class Connection {
   #pumping = false;
 
   constructor(options: ConnectionOptions) {
+    if (options.send === undefined && options.sendChunks === undefined) throw new TypeError("a Connection needs send or sendChunks");
     this.#options = options;
     this.#requestBytesMax = options.requestBytesMax ?? frameBytesMax;
     this.#inFlightMax = options.inFlightMax ?? IN_FLIGHT_MAX_DEFAULT;
+    this.#pending = new PendingBytes(this.#requestBytesMax);
   }
 
   /** Why the connection ended, or null while it is open. */
@@ -107,10 +119,10 @@ export class Connection {
   /** Takes the next bytes read from the socket; the complete requests in them start, as far as backpressure allows. */
   receive(chunk: Uint8Array): ReceiveOutcome {
     if (this.#closed !== null) return { kind: "close", reason: this.#closed };
-    this.#pending = joinPending(this.#pending, chunk);
-    // The chunk's memory is the socket's: what is kept of it beyond this call is a copy (#pump slices).
+    this.#pending.append(chunk);
+    // The chunk's memory is the socket's: what is kept of it beyond this call is a copy.
     const outcome = this.#pump();
-    if (this.#pending === chunk) this.#pending = chunk.slice();
+    this.#pending.release();
     return outcome;
   }
 
@@ -126,9 +138,10 @@ export class Connection {
     if (this.#pumping) return OK;
     this.#pumping = true;
     let offset = 0;
+    const pending = this.#pending.bytes;
     try {
       while (!this.#writeBlocked && this.#slots.length < this.#inFlightMax) {
-        const found = readFrame(this.#pending, offset, this.#requestBytesMax);
+        const found = readFrame(pending, offset, this.#requestBytesMax);
         if (found === null) break;
         offset = found.next;
         this.#start(found.frame);
@@ -139,7 +152,7 @@ export class Connection {
     } finally {
       this.#pumping = false;
     }
-    if (offset > 0) this.#pending = this.#pending.slice(offset);
+    if (offset > 0) this.#pending.consume(offset);
     this.#updateReading();
     return OK;
   }
@@ -156,7 +169,7 @@ export class Connection {
     let waiting = this.#writeBlocked;
     if (!waiting && this.#slots.length >= this.#inFlightMax) {
       try {
-        waiting = readFrame(this.#pending, 0, this.#requestBytesMax) !== null;
+        waiting = readFrame(this.#pending.bytes, 0, this.#requestBytesMax) !== null;
       } catch {
         waiting = true; // malformed: found when it gets its turn
       }
@@ -169,7 +182,7 @@ export class Connection {
 
   #close(reason: string): ReceiveOutcome {
     this.#closed ??= reason;
-    this.#pending = new Uint8Array(0);
+    this.#pending.clear();
     return { kind: "close", reason: this.#closed };
   }
 
@@ -184,14 +197,14 @@ export class Connection {
     const { min, max } = api.servedVersions;
     const served = header.apiVersion >= min && header.apiVersion <= max;
     if (!served && header.apiKey === apiKeys.ApiVersions) {
-      this.#slots.push({ bytes: apiVersionsFallback(header.correlationId) });
+      this.#slots.push({ bytes: [apiVersionsFallback(header.correlationId)] });
       this.#flush();
       return;
     }
     if (header.apiKey === apiKeys.Produce && header.apiVersion >= 0 && header.apiVersion <= PRODUCE_LEGACY_VERSION_MAX) {
       const legacy = readLegacyProduceRequest(reader);
       if (legacy.acks === 0) return;
-      this.#slots.push({ bytes: legacyProduceResponseFrame(header.apiVersion, header.correlationId, legacy, UNSUPPORTED_VERSION) });
+      this.#slots.push({ bytes: [legacyProduceResponseFrame(header.apiVersion, header.correlationId, legacy, UNSUPPORTED_VERSION)] });
       this.#flush();
       return;
     }
@@ -200,7 +213,7 @@ export class Connection {
       this.#close(`${api.name} v${header.apiVersion} is not a version loglab can read (it serves v${min}–${max})`);
       return;
     }
-    const request: WireRequest = { header, api, body: decodeRequestFrame(frame).body };
+    const request: WireRequest = { header, api, body: decodeRequestFrame(frame).body, clientHost: this.#options.clientHost };
     if (!served) {
       const answer = this.#options.handler.unsupported(request, UNSUPPORTED_VERSION);
       if (answer === null) {
@@ -221,9 +234,16 @@ export class Connection {
       .catch((error: unknown) => this.#fail(`${api.name} v${header.apiVersion} failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 
-  #encode(request: WireRequest, body: object): Uint8Array {
+  #encode(request: WireRequest, body: object): readonly Uint8Array[] {
     const { apiKey, apiVersion, correlationId } = request.header;
-    return encodeResponseFrame(apiKey, apiVersion, { correlationId }, body);
+    if (this.#options.sendChunks !== undefined) return encodeResponseFrameChunks(apiKey, apiVersion, { correlationId }, body);
+    return [encodeResponseFrame(apiKey, apiVersion, { correlationId }, body)];
+  }
+
+  #send(chunks: readonly Uint8Array[]): void {
+    const { send, sendChunks } = this.#options;
+    if (sendChunks !== undefined) sendChunks(chunks);
+    else send?.(chunks[0]!);
   }
 
   #fail(reason: string): void {
@@ -238,8 +258,8 @@ export class Connection {
     while (this.#slots.length > 0 && this.#slots[0]!.bytes !== undefined) {
       const { bytes } = this.#slots.shift()!;
       freed = true;
-      if (this.#closed === null && bytes !== null && bytes !== undefined) this.#options.send(bytes);
+      if (this.#closed === null && bytes !== null && bytes !== undefined) this.#send(bytes);
     }
-    if (freed && this.#pending.length > 0) this.#pumpLater();
+    if (freed && this.#pending.size > 0) this.#pumpLater();
   }
 }

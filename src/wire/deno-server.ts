@@ -2,7 +2,7 @@
 // node-server.ts. Each connection gets its own Connection (connection.ts) and reads into fresh memory, since a
 // request's records are views into the bytes read.
 
-import { type FaultableWireServer, openServing, type ServeOptions } from "./server.ts";
+import { type FaultableWireServer, openServing, type ServeOptions, wireServer } from "./server.ts";
 
 export type { FaultableWireServer, ServeOptions, WireServer } from "./server.ts";
 export { checkFaultSpec, type Fault, type FaultSpec, FaultSpecError, parseFaultSpec } from "./faults.ts";
@@ -69,13 +69,16 @@ export async function serve(options: ServeOptions): Promise<FaultableWireServer>
       reading = value;
       if (value) readingAgain();
     };
-    const write = (bytes: Uint8Array): void => {
-      queued += bytes.length;
+    const write = (chunks: readonly Uint8Array[]): void => {
+      const size = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+      queued += size;
       if (queued > QUEUED_BYTES_MAX) setWriteBlocked(true);
       writing = writing.then(async () => {
-        for (let at = 0; at < bytes.length && !closed;) at += await conn.write(bytes.subarray(at));
+        for (const bytes of chunks) {
+          for (let at = 0; at < bytes.length && !closed;) at += await conn.write(bytes.subarray(at));
+        }
       }).finally(() => {
-        queued -= bytes.length;
+        queued -= size;
         if (queued <= QUEUED_BYTES_MAX) setWriteBlocked(false);
       }).catch((error: unknown) => {
         log(`client ${peer} error: ${error instanceof Error ? error.message : String(error)}`);
@@ -83,7 +86,7 @@ export async function serve(options: ServeOptions): Promise<FaultableWireServer>
       });
     };
     conns.set(conn, destroy);
-    const client = { peer, write, destroy, setReading };
+    const client = { peer, host: conn.remoteAddr.hostname, write, destroy, setReading };
     const connection = serving.connect(client);
     setWriteBlocked = (blocked) => connection.setWriteBlocked(blocked);
     try {
@@ -122,23 +125,10 @@ export async function serve(options: ServeOptions): Promise<FaultableWireServer>
     }
   })();
 
-  let closing: Promise<void> | null = null;
-  return {
-    bootstrap: `${host}:${port}`,
-    port,
-    faults(spec) {
-      serving.injector.set(spec, "server.faults()");
-    },
-    close() {
-      closing ??= (async () => {
-        serving.injector.stop();
-        listener.close();
-        for (const destroy of conns.values()) destroy();
-        await accepting;
-        await Promise.allSettled([...served]);
-        await broker.close();
-      })();
-      return closing;
-    },
-  };
+  return wireServer(serving, port, async () => {
+    listener.close();
+    for (const destroy of conns.values()) destroy();
+    await accepting;
+    await Promise.allSettled([...served]);
+  });
 }

@@ -40,10 +40,90 @@ export function responseHeaderVersion(apiKey: number, apiVersion: number): 0 | 1
   return api !== undefined && apiVersion >= api.flexibleVersionsMin ? 1 : 0;
 }
 
+/** Room kept past a frame being joined for the read that ends it, which usually brings the next frame's start. */
+const pendingSlackBytes = 65_536;
 /**
- * The first complete frame at `offset` in `buffer` (its bytes after the size prefix, a view), and where the next
- * begins; null while it is incomplete. A negative size or one over `bytesMax` is malformed.
+ * Room made at most this far past the bytes received for the frame they begin: a client announcing a huge frame
+ * gets memory as its bytes come (doubling from here), not all of it for a four-byte size prefix.
  */
+const pendingAheadBytesMax = 16 << 20;
+
+/**
+ * The bytes a server connection has read and not yet started as requests. A large request arrives in many reads:
+ * once its size prefix is in, room is made for the whole frame, so each byte is copied once (joining each read to
+ * all before it copied a 1 MiB produce request about eight times over). Bytes once added are never overwritten:
+ * started requests hold views of them.
+ */
+export class PendingBytes {
+  #buffer: Uint8Array = new Uint8Array(0);
+  #start = 0;
+  #end = 0;
+  /** #buffer is the caller's chunk, not memory of our own: it is copied before it is written to or kept. */
+  #borrowed = false;
+
+  /** @param frameBytesMax the largest frame room is made for ahead (a larger announced size is malformed anyway). */
+  constructor(private readonly frameBytesMax: number) {}
+
+  /** The bytes kept, as a view. */
+  get bytes(): Uint8Array {
+    return this.#buffer.subarray(this.#start, this.#end);
+  }
+
+  get size(): number {
+    return this.#end - this.#start;
+  }
+
+  /** Adds a chunk read from the socket; it is used in place until release(), then copied if any of it is kept. */
+  append(chunk: Uint8Array): void {
+    if (this.size === 0) {
+      this.#buffer = chunk;
+      this.#start = 0;
+      this.#end = chunk.length;
+      this.#borrowed = true;
+      return;
+    }
+    if (this.#borrowed || this.#buffer.length - this.#end < chunk.length) this.#copyWithRoom(chunk.length);
+    this.#buffer.set(chunk, this.#end);
+    this.#end += chunk.length;
+  }
+
+  /** Drops the first `bytes` (requests that started; the views they hold stay valid). */
+  consume(bytes: number): void {
+    this.#start += bytes;
+    if (this.#start === this.#end) this.clear();
+  }
+
+  /** The caller's chunk is about to be reused: what is kept of it becomes a copy. */
+  release(): void {
+    if (this.#borrowed && this.size > 0) this.#copyWithRoom(0);
+  }
+
+  clear(): void {
+    this.#buffer = new Uint8Array(0);
+    this.#start = 0;
+    this.#end = 0;
+    this.#borrowed = false;
+  }
+
+  /** Moves the kept bytes to new memory with room for `adding` more, and for the rest of the frame they begin. */
+  #copyWithRoom(adding: number): void {
+    const kept = this.size;
+    let capacity = Math.max(kept + adding, Math.min(kept * 2, kept + this.frameBytesMax));
+    if (kept >= sizePrefixBytes) {
+      const announced = new DataView(this.#buffer.buffer, this.#buffer.byteOffset + this.#start, sizePrefixBytes).getInt32(0);
+      if (announced >= 0 && announced <= this.frameBytesMax) {
+        capacity = Math.max(capacity, Math.min(sizePrefixBytes + announced + pendingSlackBytes, kept + adding + pendingAheadBytesMax));
+      }
+    }
+    const moved = new Uint8Array(capacity);
+    moved.set(this.bytes);
+    this.#buffer = moved;
+    this.#start = 0;
+    this.#end = kept;
+    this.#borrowed = false;
+  }
+}
+
 /** The bytes a connection kept from its last read (part of a frame) followed by the new chunk; no copy when none were kept. */
 export function joinPending(pending: Uint8Array, chunk: Uint8Array): Uint8Array {
   if (pending.length === 0) return chunk;
@@ -53,6 +133,10 @@ export function joinPending(pending: Uint8Array, chunk: Uint8Array): Uint8Array 
   return joined;
 }
 
+/**
+ * The first complete frame at `offset` in `buffer` (its bytes after the size prefix, a view), and where the next
+ * begins; null while it is incomplete. A negative size or one over `bytesMax` is malformed.
+ */
 export function readFrame(buffer: Uint8Array, offset = 0, bytesMax = frameBytesMax): { frame: Uint8Array; next: number } | null {
   if (buffer.length - offset < sizePrefixBytes) return null;
   const size = new DataView(buffer.buffer, buffer.byteOffset + offset, sizePrefixBytes).getInt32(0);
@@ -118,13 +202,13 @@ function apiFor(apiKey: number, apiVersion: number): WireApi {
   return api;
 }
 
-/** Writes the size prefix as a placeholder, runs `body`, then fills the size in. */
-function sized(body: (w: Writer) => void): Uint8Array {
+/** Writes the size prefix as a placeholder, runs `body`, then fills the size in; the Writer holds the frame. */
+function sized(body: (w: Writer) => void): Writer {
   const w = new Writer();
   w.int32(0);
   body(w);
   w.int32At(0, w.size - sizePrefixBytes);
-  return w.finish();
+  return w;
 }
 
 /** A whole request frame, size prefix included. */
@@ -133,7 +217,7 @@ export function encodeRequestFrame(header: RequestHeader, body: object): Uint8Ar
   return sized((w) => {
     writeRequestHeader(w, header);
     api.writeRequest(w, header.apiVersion, body);
-  });
+  }).finish();
 }
 
 /**
@@ -151,6 +235,18 @@ export function decodeRequestFrame(frame: Uint8Array): { header: RequestHeader; 
 
 /** A whole response frame, size prefix included, with the header version the API and version call for. */
 export function encodeResponseFrame(apiKey: number, apiVersion: number, header: ResponseHeader, body: object): Uint8Array {
+  return responseFrameWriter(apiKey, apiVersion, header, body).finish();
+}
+
+/**
+ * The same frame as encodeResponseFrame, in pieces to be written back to back: large bytes fields (a Fetch answer's
+ * records) are the body's own arrays, not copies, so they must not change until the pieces are written.
+ */
+export function encodeResponseFrameChunks(apiKey: number, apiVersion: number, header: ResponseHeader, body: object): Uint8Array[] {
+  return responseFrameWriter(apiKey, apiVersion, header, body).chunks();
+}
+
+function responseFrameWriter(apiKey: number, apiVersion: number, header: ResponseHeader, body: object): Writer {
   const api = apiFor(apiKey, apiVersion);
   return sized((w) => {
     writeResponseHeader(w, header, responseHeaderVersion(apiKey, apiVersion));

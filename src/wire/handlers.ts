@@ -85,7 +85,7 @@ export class BrokerHandler implements RequestHandler {
       case apiKeys.FindCoordinator:
         return Promise.resolve(this.#findCoordinator(v, request.body as FindCoordinatorRequest));
       case apiKeys.JoinGroup:
-        return this.#joinGroup(request.header.clientId, request.body as JoinGroupRequest);
+        return this.#joinGroup(request.header.clientId, request.clientHost, request.body as JoinGroupRequest);
       case apiKeys.SyncGroup:
         return this.#syncGroup(request.body as SyncGroupRequest);
       case apiKeys.Heartbeat:
@@ -387,10 +387,11 @@ export class BrokerHandler implements RequestHandler {
     return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: NODE_ID, host, port };
   }
 
-  async #joinGroup(clientId: string | null, request: JoinGroupRequest): Promise<JoinGroupResponse> {
+  /** `clientHost`: the connection's peer, which DescribeGroups shows for the member (the broker's default when absent). */
+  async #joinGroup(clientId: string | null, clientHost: string | undefined, request: JoinGroupRequest): Promise<JoinGroupResponse> {
     try {
       const answer = await this.#broker.joinGroup({
-        groupId: request.groupId, memberId: request.memberId, clientId: clientId ?? "", sessionTimeoutMs: request.sessionTimeoutMs,
+        groupId: request.groupId, memberId: request.memberId, clientId: clientId ?? "", clientHost, sessionTimeoutMs: request.sessionTimeoutMs,
         rebalanceTimeoutMs: request.rebalanceTimeoutMs ?? request.sessionTimeoutMs, protocols: request.protocols,
       });
       return {

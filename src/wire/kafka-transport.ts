@@ -8,10 +8,10 @@ import type {
   OffsetCommitRequest, OffsetFetchResponse, PartitionFetchResponse, PartitionListOffsetsResponse, PartitionProduceResponse, ProduceRequest,
   ProduceResponse, SyncGroupRequest, SyncGroupResponse, TopicMetadata, TopicPartition, TransactionOffsets, TransactionRequest,
 } from "../broker/index.ts";
-import type { BrokerTransport } from "../client/index.ts";
+import { type BrokerTransport, ClientClosedError } from "../client/index.ts";
 import { InvalidConfigError } from "../log/index.ts";
-import { type LoglabError } from "../format/index.ts";
-import { type Scheduler, sleep } from "../runtime/index.ts";
+import type { LoglabError } from "../format/index.ts";
+import type { Scheduler } from "../runtime/index.ts";
 import { type BrokerAddress, BrokerLink, type Dial } from "./broker-link.ts";
 import { errorCodeOf, errorFromCode, NetworkError } from "./client-errors.ts";
 import { assignmentFromWire, assignmentToWire, subscriptionFromWire, subscriptionToWire } from "./consumer-protocol.ts";
@@ -118,7 +118,10 @@ export class KafkaTransport implements BrokerTransport {
   readonly #transactionalIds = new Map<number, string>();
   /** The protocol each group's last JoinGroup chose: SyncGroup v5 names it, and Kafka checks it matches. */
   readonly #groupProtocols = new Map<string, string>();
-  #closed = false;
+  /** Set by close(): from then on every request fails at once with it (not retriable: nothing will reopen). */
+  #closed: ClientClosedError | null = null;
+  /** Backoffs under way: close() ends them, so a retry loop stops at once instead of after its sleep. */
+  readonly #sleeping = new Set<(error: LoglabError) => void>();
 
   constructor(options: KafkaTransportOptions) {
     this.#options = options;
@@ -128,20 +131,28 @@ export class KafkaTransport implements BrokerTransport {
     this.#retries = options.retries ?? 20;
   }
 
-  /** Closes every connection; requests waiting fail with NetworkError. */
+  /** Closes every connection; requests waiting, and every later one, fail with ClientClosedError. */
   close(): void {
-    this.#closed = true;
-    for (const link of [...this.#links.values()]) link.close();
+    if (this.#closed !== null) return;
+    const closed = new ClientClosedError(`the Kafka transport to ${this.#bootstrap.map((a) => `${a.host}:${a.port}`).join(",")}`);
+    this.#closed = closed;
+    for (const wake of [...this.#sleeping]) wake(closed);
+    for (const link of [...this.#links.values()]) link.close(closed);
     this.#links.clear();
+  }
+
+  /** A closed transport refuses at once: its error is no NetworkError, so no retry loop here asks again. */
+  #ensureOpen(): void {
+    if (this.#closed !== null) throw this.#closed;
   }
 
   // --- connections -------------------------------------------------------------------------------------------
 
   #link(address: BrokerAddress): BrokerLink {
+    this.#ensureOpen();
     const key = `${address.host}:${address.port}`;
     const existing = this.#links.get(key);
     if (existing !== undefined && !existing.closed) return existing;
-    if (this.#closed) throw new NetworkError(key, "the transport is closed");
     const link = new BrokerLink({
       address, dial: this.#options.dial, scheduler: this.#options.scheduler, clientId: this.#clientId,
       requestTimeoutMs: this.#requestTimeoutMs, inFlightMax: this.#options.inFlightMax,
@@ -155,6 +166,7 @@ export class KafkaTransport implements BrokerTransport {
 
   /** A connected broker: one already open, else the known brokers and the bootstrap servers in turn. */
   async #anyLink(): Promise<BrokerLink> {
+    this.#ensureOpen();
     for (const link of this.#links.values()) if (!link.closed) return link;
     let failure: unknown = null;
     for (const address of [...this.#brokers.values(), ...this.#bootstrap]) {
@@ -163,6 +175,7 @@ export class KafkaTransport implements BrokerTransport {
         await link.ready();
         return link;
       } catch (error) {
+        this.#ensureOpen();
         failure = error;
       }
     }
@@ -170,9 +183,21 @@ export class KafkaTransport implements BrokerTransport {
   }
 
   #backoff(attempt: number): Promise<void> {
+    this.#ensureOpen();
     const base = this.#options.retryBackoffMs ?? 100;
     const max = this.#options.retryBackoffMaxMs ?? 1000;
-    return sleep(this.#options.scheduler, Math.min(max, base * 2 ** attempt));
+    return new Promise<void>((resolve, reject) => {
+      const wake = (error: LoglabError): void => {
+        timer.cancel();
+        this.#sleeping.delete(wake);
+        reject(error);
+      };
+      const timer = this.#options.scheduler.setTimer(Math.min(max, base * 2 ** attempt), () => {
+        this.#sleeping.delete(wake);
+        resolve();
+      });
+      this.#sleeping.add(wake);
+    });
   }
 
   // --- metadata ----------------------------------------------------------------------------------------------

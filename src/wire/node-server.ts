@@ -2,7 +2,7 @@
 // Connection (connection.ts); a request that closes one connection leaves the others serving.
 
 import { createServer, type Socket } from "node:net";
-import { type FaultableWireServer, openServing, type ServeOptions } from "./server.ts";
+import { type FaultableWireServer, openServing, type ServeOptions, wireServer } from "./server.ts";
 
 export type { FaultableWireServer, ServeOptions, WireServer } from "./server.ts";
 export { checkFaultSpec, type Fault, type FaultSpec, FaultSpecError, parseFaultSpec } from "./faults.ts";
@@ -18,12 +18,17 @@ export async function serve(options: ServeOptions): Promise<FaultableWireServer>
     // Backpressure (connection.ts): while the socket's buffer is full no request of this client starts, and while
     // requests wait the socket is not read, as Kafka mutes such a channel: a slow reader cannot pile up answers here.
     let setWriteBlocked = (_blocked: boolean): void => {};
-    const write = (bytes: Uint8Array): void => {
-      if (!socket.write(bytes)) setWriteBlocked(true);
+    // A frame's pieces (header bytes, then the log's record bytes, not copied) leave in one writev: cork holds them.
+    const write = (chunks: readonly Uint8Array[]): void => {
+      if (chunks.length > 1) socket.cork();
+      let room = true;
+      for (const chunk of chunks) room = socket.write(chunk);
+      if (chunks.length > 1) socket.uncork();
+      if (!room) setWriteBlocked(true);
     };
     socket.on("drain", () => setWriteBlocked(false));
     const setReading = (reading: boolean): void => void (reading ? socket.resume() : socket.pause());
-    const client = { peer, write, destroy: () => socket.destroy(), setReading };
+    const client = { peer, host: socket.remoteAddress ?? "", write, destroy: () => socket.destroy(), setReading };
     const connection = serving.connect(client);
     setWriteBlocked = (blocked) => connection.setWriteBlocked(blocked);
     socket.on("data", (chunk: Buffer) => {
@@ -52,23 +57,9 @@ export async function serve(options: ServeOptions): Promise<FaultableWireServer>
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;
   serving.listening(port);
-
-  let closing: Promise<void> | null = null;
-  return {
-    bootstrap: `${host}:${port}`,
-    port,
-    faults(spec) {
-      serving.injector.set(spec, "server.faults()");
-    },
-    close() {
-      closing ??= (async () => {
-        serving.injector.stop();
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const socket of sockets) socket.destroy();
-        await stopped;
-        await broker.close();
-      })();
-      return closing;
-    },
-  };
+  return wireServer(serving, port, async () => {
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    await stopped;
+  });
 }

@@ -41,24 +41,64 @@ const textDecoder = new TextDecoder("utf-8", { fatal: true });
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const int16Max = 0x7fff;
 const writerBytesInitial = 256;
+/**
+ * raw() bytes from this size on are kept by reference, not copied: `chunks()` hands them on as they are (a Fetch
+ * answer's records go to the socket without a copy), and only `finish()` copies them, into the one array it returns.
+ */
+export const writerReferencedBytesMin = 4096;
 
-/** Appends Kafka primitives to a growing buffer; `finish()` returns the bytes written. */
+/** A view raw() kept by reference: it follows the first `at` bytes of the Writer's own buffer. */
+interface Referenced {
+  readonly at: number;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Appends Kafka primitives to a growing buffer; `finish()` returns the bytes written as one array, `chunks()` as
+ * pieces that refer to large raw() inputs instead of copying them (their owner must not change them meanwhile).
+ */
 export class Writer {
   private buffer: Uint8Array;
   private view: DataView;
   private length = 0;
+  private referenced: Referenced[] | null = null;
+  private referencedBytes = 0;
 
   constructor(bytesInitial = writerBytesInitial) {
     this.buffer = new Uint8Array(bytesInitial);
     this.view = new DataView(this.buffer.buffer);
   }
 
+  /** Bytes written so far, those kept by reference included. */
   get size(): number {
-    return this.length;
+    return this.length + this.referencedBytes;
   }
 
+  /** Everything written, in one array: a view of the buffer, or a copy when bytes were kept by reference. */
   finish(): Uint8Array {
-    return this.buffer.subarray(0, this.length);
+    if (this.referenced === null) return this.buffer.subarray(0, this.length);
+    const whole = new Uint8Array(this.size);
+    let at = 0;
+    for (const chunk of this.chunks()) {
+      whole.set(chunk, at);
+      at += chunk.length;
+    }
+    return whole;
+  }
+
+  /** Everything written, in order, as views of the buffer and the referenced inputs (no empty piece, at least one). */
+  chunks(): Uint8Array[] {
+    const own = this.buffer.subarray(0, this.length);
+    if (this.referenced === null) return [own];
+    const out: Uint8Array[] = [];
+    let from = 0;
+    for (const { at, bytes } of this.referenced) {
+      if (at > from) out.push(own.subarray(from, at));
+      out.push(bytes);
+      from = at;
+    }
+    if (this.length > from) out.push(own.subarray(from));
+    return out;
   }
 
   /** Makes room for `bytes` more and returns where they start; read `buffer` and `view` only after calling it. */
@@ -94,8 +134,10 @@ export class Writer {
     this.view.setInt32(at, value);
   }
 
-  /** Overwrites four bytes already written (a size prefix filled in afterwards). */
+  /** Overwrites four bytes already written (a size prefix filled in afterwards), before any kept by reference. */
   int32At(at: number, value: number): void {
+    const firstReferenced = this.referenced?.[0]?.at ?? this.length;
+    if (at < 0 || at + 4 > firstReferenced) throw new RangeError(`int32At(${at}) is not within the first ${firstReferenced} bytes written`);
     this.view.setInt32(at, value);
   }
 
@@ -138,7 +180,13 @@ export class Writer {
     this.buffer[at] = rest;
   }
 
+  /** Appends `bytes`: copied when small, kept by reference from writerReferencedBytesMin on (see chunks()). */
   raw(bytes: Uint8Array): void {
+    if (bytes.length >= writerReferencedBytesMin) {
+      (this.referenced ??= []).push({ at: this.length, bytes });
+      this.referencedBytes += bytes.length;
+      return;
+    }
     const at = this.reserve(bytes.length);
     this.buffer.set(bytes, at);
   }

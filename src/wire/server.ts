@@ -6,6 +6,7 @@ import { Broker } from "../broker/index.ts";
 import { InvalidConfigError } from "../log/index.ts";
 import { type Scheduler, systemScheduler } from "../runtime/index.ts";
 import type { Storage } from "../storage/index.ts";
+import { kafkaClientHost } from "./client-host.ts";
 import { Connection } from "./connection.ts";
 import { FaultInjector, type FaultSpec } from "./faults.ts";
 import { frameBytesMax } from "./framing.ts";
@@ -51,7 +52,10 @@ const REQUEST_BYTES_KEY = "socket.request.max.bytes";
 /** A client's socket as a shell sees it. */
 export interface ClientSocket {
   readonly peer: string;
-  write(bytes: Uint8Array): void;
+  /** The peer's IP address as the runtime gives it (Node's remoteAddress, Deno's remoteAddr.hostname): DescribeGroups' client host. */
+  readonly host: string;
+  /** Writes one response frame, given in pieces that go out back to back (the records among them are not copies). */
+  write(chunks: readonly Uint8Array[]): void;
   destroy(): void;
   /** Stops (false) or resumes (true) reading the socket: the connection's backpressure. */
   setReading(reading: boolean): void;
@@ -68,6 +72,30 @@ export interface OpenedServing {
   connect(socket: ClientSocket): Connection;
   /** The socket `connect` was given has closed, for whatever `reason`: the trace records it. */
   disconnected(socket: ClientSocket, reason: string): void;
+}
+
+/**
+ * What serve() returns in either shell once it listens on `port`. close() stops the injected faults (so no delay or
+ * pause holds it up), then the shell's own sockets and listener (`stopSockets`), then the broker's logs; it runs
+ * once, and every call gets the same promise.
+ */
+export function wireServer(serving: OpenedServing, port: number, stopSockets: () => Promise<void>): FaultableWireServer {
+  let closing: Promise<void> | null = null;
+  return {
+    bootstrap: `${serving.host}:${port}`,
+    port,
+    faults(spec) {
+      serving.injector.set(spec, "server.faults()");
+    },
+    close() {
+      closing ??= (async () => {
+        serving.injector.stop();
+        await stopSockets();
+        await serving.broker.close();
+      })();
+      return closing;
+    },
+  };
 }
 
 /** Opens the broker (taking the data dir's lock) and prepares the connections' handler. */
@@ -110,7 +138,8 @@ export async function openServing(options: ServeOptions): Promise<OpenedServing>
         socket.destroy();
       };
       const faulty = injector.wrap(handler, id);
-      const connection = new Connection({ handler: recorder === null ? faulty : recorder.wrap(faulty, id), requestBytesMax, send: (bytes) => socket.write(bytes), onClose: end,
+      const connection = new Connection({ handler: recorder === null ? faulty : recorder.wrap(faulty, id), requestBytesMax, sendChunks: (chunks) => socket.write(chunks), onClose: end,
+        clientHost: kafkaClientHost(socket.host),
         onReadingChange: (reading) => socket.setReading(reading),
       });
       return connection;

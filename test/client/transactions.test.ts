@@ -1,11 +1,12 @@
 // Transactions end to end: what read_committed and read_uncommitted consumers
 // see after a commit and an abort, fencing of an older producer with the same
-// transactional.id, offsets that commit with the transaction, and a broker
-// that crashes with a transaction open.
+// transactional.id, offsets that commit with the transaction, a broker
+// that crashes with a transaction open, and a handle used after its end.
 
 import { describe, expect, it } from "vitest";
 import {
-  Broker, Consumer, InProcessTransport, InvalidProducerEpochError, ManualScheduler, MemoryStorage, Producer, SeededRandom,
+  Broker, Consumer, IllegalStateError, InProcessTransport, InvalidProducerEpochError, ManualScheduler, MemoryStorage, Producer, SeededRandom,
+  type Transaction, TransactionEndedError,
 } from "../../src/index.ts";
 
 async function setup(storage = new MemoryStorage()) {
@@ -105,5 +106,76 @@ describe("transactions", () => {
     expect(await restarted.read("read_uncommitted")).toEqual(["in flight"]);
     const { partitions } = await restarted.broker.fetch({ isolationLevel: "read_committed", partitions: [{ topic: "out", partition: 0, fetchOffset: 0 }] });
     expect(partitions[0]!.lastStableOffset).toBe(partitions[0]!.highWatermark);
+  });
+});
+
+/** Each call a handle offers, as the application would make it. */
+function handleCalls(transaction: Transaction): Record<"send" | "sendOffsets" | "commit" | "abort", () => Promise<unknown>> {
+  return {
+    send: () => transaction.send({ topic: "out", messages: messages("late") }),
+    sendOffsets: () => transaction.sendOffsets({ consumerGroupId: "g", offsets: [{ topic: "out", partition: 0, offset: 9 }] }),
+    commit: () => transaction.commit(),
+    abort: () => transaction.abort(),
+  };
+}
+
+describe("a transaction handle after its commit() or abort()", () => {
+  for (const [ended, done] of [["commit", "committed"], ["abort", "aborted"]] as const) {
+    it(`refuses every call once ${done}, with TransactionEndedError, and starts or ends nothing`, async () => {
+      const { run, producer, read, broker } = await setup();
+      const p = producer("tx-1");
+      const transaction = await run(p.transaction());
+      await run(transaction.send({ topic: "out", messages: messages("a") }));
+      await run(ended === "commit" ? transaction.commit() : transaction.abort());
+      for (const [call, make] of Object.entries(handleCalls(transaction))) {
+        const error = await run(make()).then(() => null, (e: unknown) => e);
+        expect(error, call).toBeInstanceOf(TransactionEndedError);
+        expect(error, call).toBeInstanceOf(IllegalStateError);
+        expect(error, call).toMatchObject({ call, endedBy: ended, code: "ILLEGAL_STATE" });
+        expect((error as Error).message).toBe(`cannot ${call}(): this transaction's ${ended}() was already called; open another with producer.transaction()`);
+      }
+      // Nothing was written, no offsets stored, and the producer is free to open the next transaction.
+      expect(await read("read_uncommitted")).toEqual(["a"]);
+      expect((await broker.offsetFetch("g", [{ topic: "out", partition: 0 }])).partitions[0]!.offset).toBe(-1);
+      const next = await run(p.transaction());
+      await run(next.send({ topic: "out", messages: messages("b") }));
+      await run(next.commit());
+      expect(await read("read_committed")).toEqual(ended === "commit" ? ["a", "b"] : ["b"]);
+    });
+  }
+
+  it("an old handle cannot send into, commit or abort the transaction opened after it", async () => {
+    const { run, producer, read } = await setup();
+    const p = producer("tx-1");
+    const first = await run(p.transaction());
+    await run(first.send({ topic: "out", messages: messages("first") }));
+    await run(first.commit());
+    const second = await run(p.transaction());
+    await run(second.send({ topic: "out", messages: messages("second") }));
+    await expect(run(first.send({ topic: "out", messages: messages("stray") }))).rejects.toBeInstanceOf(TransactionEndedError);
+    await expect(run(first.abort())).rejects.toBeInstanceOf(TransactionEndedError);
+    await expect(run(first.commit())).rejects.toBeInstanceOf(TransactionEndedError);
+    // The second transaction is still open: none of that ended it.
+    expect(await read("read_committed")).toEqual(["first"]);
+    await run(second.commit());
+    expect(await read("read_committed")).toEqual(["first", "second"]);
+  });
+
+  it("refuses a second end and a send while its first commit() is still under way", async () => {
+    const { run, producer, read } = await setup();
+    const p = producer("tx-1");
+    const transaction = await run(p.transaction());
+    const sent = transaction.send({ topic: "out", messages: messages("a", "b") });
+    const committing = transaction.commit();
+    let committed = false;
+    void committing.then(() => { committed = true; });
+    await expect(transaction.abort()).rejects.toMatchObject({ call: "abort", endedBy: "commit" });
+    await expect(transaction.commit()).rejects.toMatchObject({ call: "commit", endedBy: "commit" });
+    await expect(transaction.send({ topic: "out", messages: messages("c") })).rejects.toBeInstanceOf(TransactionEndedError);
+    expect(committed).toBe(false);
+    await run(committing);
+    await run(sent);
+    expect(await read("read_committed")).toEqual(["a", "b"]);
+    expect(await read("read_uncommitted")).toEqual(["a", "b"]);
   });
 });

@@ -9,12 +9,13 @@
 
 import { describe, expect, it } from "vitest";
 import {
-  Broker, type ConsumerConfig, InProcessTransport, ManualScheduler, MemoryStorage, murmur2Partition, Producer, SeededRandom,
+  Broker, Consumer, type ConsumerConfig, encodeBatch, InProcessTransport, ManualScheduler, mapTransport, MemoryStorage, murmur2Partition,
+  Producer, SeededRandom, type TopicPartition,
 } from "../../src/index.ts";
 import { type ConsumerLoop, crashLab, exactlyOnceLab } from "../../sim/crash-lab.ts";
 import {
-  atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, basicProducer, MANUAL_STORE_CONFIG,
-  TALK_AT_MOST_ONCE_CONFIG, TALK_TOPIC, talkAtMostOnceLoop,
+  atLeastOnceLoop, atMostOnceLoop, BASIC_CONSUMER_CONFIG, basicConsumerLoop, basicProducer, consumeStart, EXACTLY_ONCE_CONSUMER_CONFIG,
+  exactlyOnceLoop, MANUAL_STORE_CONFIG, TALK_AT_MOST_ONCE_CONFIG, TALK_GROUP, TALK_TOPIC, talkAtMostOnceLoop,
 } from "../../src/examples/talk.ts";
 
 const live = (loop: ConsumerLoop, config: ConsumerConfig, crashAt: number | null) => crashLab(loop, config, crashAt);
@@ -106,5 +107,42 @@ describe("exactly once: an idempotent, transactional consume–transform–produ
       const { processed } = await exactlyOnceLab(crashAt);
       expect(processed, `crash after step ${crashAt} (${steps[crashAt - 1]!.name})`).toEqual([1, 1, 1, 1, 1]);
     }
+  });
+});
+
+describe("exactly once after a restart, against a coordinator that keeps a transaction's offsets pending (require_stable)", () => {
+  it("initialises its producer before it polls: the predecessor's transaction is aborted, and the restart resumes at the last committed offset", async () => {
+    const scheduler = new ManualScheduler(1_700_000_000_000);
+    const random = new SeededRandom(6);
+    const broker = await Broker.open({ storage: new MemoryStorage(), scheduler, random });
+    await broker.logs.createTopic(TALK_TOPIC, 1);
+    await broker.logs.createTopic("upper", 1);
+    const inputs = ["a", "b", "c", "d", "e"];
+    await broker.produce({ acks: -1, partitions: [{ topic: TALK_TOPIC, partition: 0, records: encodeBatch({ baseTimestamp: 0, records: inputs.map((value) => ({ value })) }) }] });
+    // Records 0 and 1 are done; the offset 2 is committed.
+    await broker.offsetCommit({ groupId: TALK_GROUP, offsets: [{ topic: TALK_TOPIC, partition: 0, offset: 2 }] });
+    // As Kafka's consumers ask (and KafkaTransport does): committed offsets a transaction still holds answer UNSTABLE_OFFSET_COMMIT.
+    const stable = mapTransport(new InProcessTransport(broker), (name, call) => (name === "offsetFetch"
+      ? (groupId, partitions) => broker.offsetFetch(groupId as string, partitions as TopicPartition[], true)
+      : call));
+    const runtime = { scheduler, random };
+    const run = <T>(promise: Promise<T>) => scheduler.runUntilSettled(promise, 60_000);
+    const transactional = () => new Producer(stable, runtime, { "transactional.id": "upper-tx", "linger.ms": 0 });
+
+    // The predecessor crashed inside a transaction: "C" written and offset 3 sent, neither committed.
+    const crashed = await run(transactional().transaction());
+    await run(crashed.send({ topic: "upper", messages: [{ value: "C", headers: [{ key: "source-offset", value: "2" }] }] }));
+    await run(crashed.sendOffsets({ consumerGroupId: TALK_GROUP, offsets: [{ topic: TALK_TOPIC, partition: 0, offset: 3 }] }));
+
+    const consumer = new Consumer(stable, runtime, EXACTLY_ONCE_CONSUMER_CONFIG);
+    consumeStart(consumer);
+    const upper = (value: Uint8Array | null) => new TextEncoder().encode(new TextDecoder().decode(value!).toUpperCase());
+    await run(exactlyOnceLoop(consumer, transactional(), "upper", upper, async () => {}, 2));
+
+    const reader = new Consumer(stable, runtime, { "isolation.level": "read_committed", "auto.offset.reset": "earliest" });
+    reader.assign([{ topic: "upper", partition: 0 }]);
+    const output = (await run(reader.poll(100))).map((r) => new TextDecoder().decode(r.value!));
+    expect(output).toEqual(["C", "D", "E"]);
+    expect((await run(consumer.committed([{ topic: TALK_TOPIC, partition: 0 }])))[0]!.offset).toBe(5);
   });
 });

@@ -12,7 +12,7 @@ import {
   decodeBatches, encodeBatch, type LogRecord, type RecordBatch, UnsupportedCompressionError, validateBatches,
   WRITABLE_COMPRESSION_CODECS,
 } from "../../src/index.ts";
-import { compressRecords, decompressRecords } from "../../src/format/compression.ts";
+import { compressRecords, DecompressionLimitError, decompressRecords } from "../../src/format/compression.ts";
 import { lz4FrameDecompress, xxhash32 } from "../../src/format/lz4-frame.ts";
 import { snappyBlockDecompress } from "../../src/format/snappy-block.ts";
 import { asBytes, batchArbitrary } from "../support/arbitraries.ts";
@@ -67,7 +67,9 @@ function outcome(bytes: Uint8Array): { records: number } | { error: string; mess
   try {
     return { records: decodeBatches(bytes).reduce((n, b) => n + b.records.length, 0) };
   } catch (error) {
-    return { error: (error as Error).constructor.name, message: (error as Error).message };
+    // A payload that announces more than the limit is corrupt too (DecompressionLimitError is a CorruptRecordError).
+    const name = error instanceof CorruptRecordError ? "CorruptRecordError" : (error as Error).constructor.name;
+    return { error: name, message: (error as Error).message };
   }
 }
 
@@ -286,5 +288,88 @@ describe("the LZ4 frame reader", () => {
     const garbled = frame.slice();
     garbled[garbled.length - 1] = garbled[garbled.length - 1]! ^ 1;
     expect(() => lz4FrameDecompress(garbled, LIMIT_BYTES)).toThrow(/content checksum/);
+  });
+});
+
+describe("decompression bombs: a few KiB that expand past the limit are refused before the limit's worth is held", () => {
+  const LIMIT = 1 << 20;
+  const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+  /** A zstd frame header without content size, checksum or dictionary, with a 2^windowLog-byte window. */
+  const frameHeader = (windowLog: number) => [...MAGIC, 0x00, (windowLog - 10) << 3];
+  /** A zstd block header: last flag, type (0 raw, 1 RLE, 2 compressed), size. */
+  const blockHeader = (last: boolean, type: number, size: number) => {
+    const value = (size << 3) | (type << 1) | (last ? 1 : 0);
+    return [value & 0xff, (value >> 8) & 0xff, (value >> 16) & 0xff];
+  };
+  // The zstd 1.5 command on 8 MiB of "abab..." (window log 17): every 128 KiB block is the literals "ab" and one
+  // repeat match, 10 bytes; the first block spells its offset out, the ones after it repeat it.
+  const FIRST_AB_BLOCK = fromHex("1061620100fbffe50e0b");
+  const NEXT_AB_BLOCK = fromHex("1061620100fbff39c002");
+  const BLOCK_BYTES = 128 << 10;
+  /** `blocks` compressed blocks of 128 KiB of "abab...": 13 bytes each, no content size announced anywhere. */
+  function abBomb(blocks: number): Uint8Array {
+    const bytes = [...frameHeader(17), ...blockHeader(blocks === 1, 2, 10), ...FIRST_AB_BLOCK];
+    for (let i = 1; i < blocks; i++) bytes.push(...blockHeader(i === blocks - 1, 2, 10), ...NEXT_AB_BLOCK);
+    return new Uint8Array(bytes);
+  }
+  const refusal = (codec: CompressionCodec, bytes: Uint8Array, limit: number) => {
+    try {
+      decompressRecords(codec, bytes, 61, limit);
+    } catch (error) {
+      return error;
+    }
+    throw new Error(`${codec}: ${bytes.length} bytes decompressed within ${limit}`);
+  };
+
+  it("the crafted zstd blocks are real: a small bomb decodes to its 128 KiB blocks of abab", () => {
+    const out = decompressRecords("zstd", abBomb(3), 0, LIMIT);
+    expect(out.length).toBe(3 * BLOCK_BYTES);
+    expect(text(out.subarray(0, 6))).toBe("ababab");
+    expect(out.every((byte, i) => byte === (i % 2 === 0 ? 0x61 : 0x62))).toBe(true);
+  });
+
+  it("zstd without a content size: 4 KiB of compressed blocks (40 MiB) stop at the limit while decoding", () => {
+    const bomb = abBomb(320);
+    expect(bomb.length).toBeLessThan(4200);
+    const error = refusal("zstd", bomb, LIMIT);
+    expect(error).toBeInstanceOf(DecompressionLimitError);
+    expect(error).toBeInstanceOf(CorruptRecordError);
+    expect(error).toMatchObject({ codec: "zstd", limitBytes: LIMIT, reason: "decompression-failed", position: 61 });
+    // Refused at the first block past the limit: 8 blocks fit in 1 MiB, the ninth does not.
+    expect((error as Error).message).toMatch(`decodes to more than ${8 * BLOCK_BYTES} + ${BLOCK_BYTES} bytes, over the limit of ${LIMIT} bytes`);
+  });
+
+  it("zstd RLE blocks (4 bytes for 128 KiB) and an announced content size are refused before a block is decoded", () => {
+    const rle = [...frameHeader(17)];
+    for (let i = 0; i < 1000; i++) rle.push(...blockHeader(i === 999, 1, BLOCK_BYTES), 0x61);
+    expect((refusal("zstd", new Uint8Array(rle), LIMIT) as Error).message).toMatch(/raw and RLE blocks up to byte \d+ state \d+ bytes, over the limit of 1048576 bytes/);
+    // Frame_Content_Size of 2^30 in 4 bytes (flag 2) after a 128 KiB window: fzstd would allocate it whole.
+    const announced = new Uint8Array([...MAGIC, 0x80, (17 - 10) << 3, 0, 0, 0, 0x40, ...blockHeader(true, 0, 1), 0x61]);
+    expect((refusal("zstd", announced, LIMIT) as Error).message).toMatch("announces 1073741824 bytes");
+    // A 1 GiB window (log 30) for one raw byte: the decoder would allocate the window first.
+    const window = new Uint8Array([...frameHeader(30), ...blockHeader(true, 0, 1), 0x61]);
+    expect((refusal("zstd", window, LIMIT) as Error).message).toMatch("needs a window of 1073741824 bytes");
+    expect(text(decompressRecords("zstd", window, 0, 1 << 30))).toBe("a");
+  });
+
+  it("gzip whose trailer understates its size: 8 KiB that inflate to 8 MiB stop near the limit", () => {
+    const honest = gzipSync(new Uint8Array(8 << 20), { mtime: 0 });
+    expect(honest.length).toBeLessThan(9 << 10);
+    expect((refusal("gzip", honest, LIMIT) as Error).message).toMatch(`gzip trailer announces ${8 << 20} bytes, over the limit of ${LIMIT} bytes`);
+    const lying = honest.slice();
+    new DataView(lying.buffer).setUint32(lying.length - 4, 100, true);
+    const error = refusal("gzip", lying, LIMIT);
+    expect(error).toBeInstanceOf(DecompressionLimitError);
+    expect((error as Error).message).toMatch(/gzip: inflates to more than \d+ \+ \d+ bytes, over the limit of 1048576 bytes/);
+  });
+
+  it("snappy refuses a block, bare or in xerial's frames, whose announced length passes the limit", () => {
+    const framed = compressRecords("snappy", new Uint8Array(2 * LIMIT));
+    const error = refusal("snappy", framed, LIMIT);
+    expect(error).toBeInstanceOf(DecompressionLimitError);
+    expect((error as Error).message).toMatch(/snappy: block at byte \d+ announces 32768 bytes after 1048576, over the limit of 1048576 bytes/);
+    // One bare block announcing 2^28 bytes, its preamble alone.
+    const bare = new Uint8Array([0x80, 0x80, 0x80, 0x80, 0x01, 0x00]);
+    expect((refusal("snappy", bare, LIMIT) as Error).message).toMatch("block at byte 0 announces 268435456 bytes, over the limit of 1048576 bytes");
   });
 });

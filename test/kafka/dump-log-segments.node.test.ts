@@ -3,16 +3,23 @@
 // segment with a delete horizon, and transactional batches with their
 // COMMIT and ABORT markers. Kafka must read every file with no error and find
 // the records loglab wrote, batch by batch as `loglab dump` prints them, and
-// --verify-index-only must find loglab's .index and .timeindex right.
+// --verify-index-only must find loglab's .index and .timeindex right. The
+// aborted transaction is in loglab's .txnindex as Kafka reads it, and a
+// .txnindex Kafka's own broker wrote is what loglab rebuilds from Kafka's log.
 
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Broker, InProcessTransport, ManualScheduler, Producer, SeededRandom } from "../../src/index.ts";
+import {
+  type AbortedTxn, Broker, decodeAbortedTxns, InProcessTransport, ManualClock, ManualScheduler, parseLogConfig, PartitionLog, Producer, SeededRandom,
+} from "../../src/index.ts";
 import { NodeFsStorage } from "../../src/storage/node-fs.ts";
 import { runCli } from "../support/cli.ts";
-import { requireKafkaLibs, runJava } from "./kafka.ts";
+import { type KafkaBroker, startKafkaBroker } from "./broker.ts";
+import { kafkaLibs, kafkaLog4j, requireKafkaLibs, runJava } from "./kafka.ts";
 
 const DUMP = "kafka.tools.DumpLogSegments";
 
@@ -225,5 +232,88 @@ describe("Kafka's DumpLogSegments on loglab's segments", () => {
       const entries = (lines: readonly string[]) => lines.filter((line) => /^(offset|timestamp): /.test(line));
       expect(entries(kafkaDump.get(file)!), file).toEqual(entries(loglab.stdout.split("\n")));
     }
+  });
+});
+
+/** A .txnindex entry as DumpLogSegments prints it. */
+const txnLine = (t: AbortedTxn) =>
+  `version: 0 producerId: ${t.producerId} firstOffset: ${t.firstOffset} lastOffset: ${t.lastOffset} lastStableOffset: ${t.lastStableOffset}`;
+
+describe("the .txnindex of loglab's transactional segment", () => {
+  it("is created only where an ABORT marker is, and Kafka reads the aborted transaction loglab expects", () => {
+    expect(filesOf("events", "txnindex")).toEqual([]);
+    expect(filesOf("documents", "txnindex")).toEqual([]);
+    const [file, ...others] = filesOf("payments", "txnindex");
+    expect(others).toEqual([]);
+    const abort = kafkaBatches("payments").find((b) => b.records.some((r) => r.marker === "ABORT"))!;
+    // pay 3 at offset 3, its ABORT marker at 4, and no other transaction open then: stable again from offset 5.
+    const expected = { producerId: Number(abort.fields.producerId), firstOffset: 3, lastOffset: 4, lastStableOffset: 5 };
+    expect(kafkaDump.get(file!)).toEqual([txnLine(expected)]);
+    expect(decodeAbortedTxns(readFileSync(file!), file!, 0, Infinity)).toEqual([expected]);
+    const loglab = runCli("node", ["dump", file!]);
+    expect(loglab.status, loglab.stderr).toBe(0);
+    expect(loglab.stdout.trimEnd().split("\n")).toEqual([`Dumping ${file}`, txnLine(expected)]);
+    // A torn copy: Kafka's dump leaves the partial entry out unsaid; loglab's says so and exits 1.
+    const tornDir = mkdtempSync(join(tmpdir(), "loglab-txnindex-"));
+    try {
+      const torn = join(tornDir, "00000000000000000000.txnindex");
+      writeFileSync(torn, Buffer.concat([readFileSync(file!), Buffer.alloc(5)]));
+      const dumped = runCli("node", ["dump", torn]);
+      expect(dumped.status).toBe(1);
+      expect(dumped.stdout).toContain(txnLine(expected));
+      expect(dumped.stderr).toMatch("invalid entry at byte 34: 39 bytes are not whole 34-byte entries");
+    } finally {
+      rmSync(tornDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.sequential("a .txnindex Apache Kafka's broker wrote", () => {
+  const TOPIC = "payments";
+  let kafka: KafkaBroker;
+  let folder: string;
+
+  beforeAll(async () => {
+    kafka = await startKafkaBroker();
+    const created = runJava("org.apache.kafka.tools.TopicCommand", [
+      "--bootstrap-server", kafka.bootstrap, "--create", "--topic", TOPIC, "--partitions", "1", "--replication-factor", "1",
+    ]);
+    expect(created.status, created.stderr).toBe(0);
+    // Three transactions from Kafka's Java producer: committed, aborted, committed.
+    const source = fileURLToPath(new URL("TransactionalProducer.java", import.meta.url));
+    const produced = spawnSync("java", [`-Dlog4j2.configurationFile=${kafkaLog4j}`, "-cp", join(kafkaLibs, "*"), source, kafka.bootstrap, TOPIC], {
+      encoding: "utf8",
+    });
+    expect(produced.status, produced.stderr).toBe(0);
+    await kafka.stop();
+    folder = join(kafka.logDir, `${TOPIC}-0`);
+  }, 240_000);
+
+  afterAll(async () => {
+    await kafka?.dispose();
+  });
+
+  it("holds the entries loglab rebuilds from Kafka's segments, and `loglab dump` prints what DumpLogSegments prints", async () => {
+    const files = readdirSync(folder).filter((f) => f.endsWith(".txnindex")).map((f) => join(folder, f));
+    expect(files).toHaveLength(1);
+    const kafkaEntries = decodeAbortedTxns(readFileSync(files[0]!), files[0]!, 0, Infinity);
+    expect(kafkaEntries).toHaveLength(1);
+    expect(kafkaEntries[0]!.lastStableOffset).toBe(kafkaEntries[0]!.lastOffset + 1);
+
+    // Opened read-only with no clean shutdown claimed: every segment is recovered and its .txnindex rebuilt from the log alone.
+    const log = await PartitionLog.open({
+      storage: new NodeFsStorage(kafka.logDir, { readOnly: true }), clock: new ManualClock(1_700_000_000_000), topic: TOPIC, partition: 0,
+      config: parseLogConfig({}), readOnly: true,
+    });
+    const rebuilt = log.describeSegments().flatMap((segment) => segment.abortedTransactions);
+    await log.close();
+    expect(rebuilt).toEqual(kafkaEntries);
+
+    const dumped = runJava(DUMP, ["--files", files[0]!]);
+    expect(dumped.status, dumped.stderr).toBe(0);
+    const loglab = runCli("node", ["dump", files[0]!]);
+    expect(loglab.status, loglab.stderr).toBe(0);
+    expect(loglab.stdout.trimEnd()).toBe(dumped.stdout.trimEnd());
+    expect(loglab.stdout).toContain(txnLine(kafkaEntries[0]!));
   });
 });

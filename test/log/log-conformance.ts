@@ -3,7 +3,9 @@
 // through the log itself. Every adapter's test file runs it.
 
 import { describe, expect, it } from "vitest";
-import { encodeBatch, LogManager, ManualClock, type Storage } from "../../src/index.ts";
+import {
+  CONTROL_TYPE_ABORT, controlRecordKey, controlRecordValue, encodeAbortedTxns, encodeBatch, LogManager, ManualClock, type Storage,
+} from "../../src/index.ts";
 import type { StorageUnderTest } from "../storage/conformance.ts";
 import { readAll } from "./helpers.ts";
 
@@ -78,6 +80,36 @@ export function logConformance(adapter: string, create: () => Promise<StorageUnd
       expect(again.log("logs", 0).logStartOffset).toBe(logs.logStartOffset);
       expect(await readAll(again.log("logs", 0))).toEqual(kept);
       expect(await readAll(again.log("docs", 0))).toEqual(compacted);
+      await again.close();
+    });
+
+    it("writes the .txnindex of an aborted transaction, reads it back after a restart, and deletes it with its segment", async () => {
+      const under = await create();
+      const manager = await open(under.storage);
+      await manager.createTopic("pay", 1, { "retention.bytes": "1" });
+      const log = manager.log("pay", 0);
+      const transactional = { isTransactional: true, producerId: 42, producerEpoch: 0, baseSequence: 0 };
+      await log.appendRecords(values(2, "pay"), transactional);
+      await log.append(encodeBatch({
+        isControl: true, ...transactional, baseSequence: -1, baseTimestamp: 1_700_000_000_000,
+        records: [{ key: controlRecordKey(CONTROL_TYPE_ABORT), value: controlRecordValue() }],
+      }));
+      const entry = { producerId: 42, firstOffset: 0, lastOffset: 2, lastStableOffset: 3 };
+      await manager.close();
+      const name = "pay-0/00000000000000000000.txnindex";
+      const storage = await under.reopen();
+      const file = await storage.open(name);
+      expect(await file.read(0, file.size)).toEqual(encodeAbortedTxns([entry]));
+      await file.close();
+
+      const again = await open(storage);
+      const reopened = again.log("pay", 0);
+      expect(reopened.describeSegments()[0]!.abortedTransactions).toEqual([entry]);
+      await reopened.roll();
+      await reopened.appendRecords(values(1, "later"));
+      await again.runCleanup();
+      expect(reopened.logStartOffset).toBe(3);
+      expect(await storage.exists(name)).toBe(false);
       await again.close();
     });
   });

@@ -2,7 +2,7 @@
 // and the async work a timer starts settles before the next timer fires.
 
 import { describe, expect, it } from "vitest";
-import { ManualScheduler, SeededRandom, settle } from "../../src/index.ts";
+import { ManualScheduler, SeededRandom, settle, sleep } from "../../src/index.ts";
 
 describe("ManualScheduler", () => {
   it("fires due timers in time order, ties in the order they were set, and moves the clock to each", async () => {
@@ -66,6 +66,52 @@ describe("ManualScheduler", () => {
     void Promise.resolve().then(() => { later = true; });
     await settle();
     expect(later).toBe(true);
+  });
+});
+
+describe("ManualScheduler.runUntilSettled", () => {
+  it("jumps from timer to timer until the promise settles, fires every other timer of that instant, and no later one", async () => {
+    const scheduler = new ManualScheduler(1000);
+    const fired: string[] = [];
+    scheduler.setTimer(3, () => fired.push("before"));
+    const done = sleep(scheduler, 10).then(() => "done");
+    scheduler.setTimer(10, () => fired.push("same instant, set after"));
+    scheduler.setTimer(20, () => fired.push("later"));
+    await expect(scheduler.runUntilSettled(done)).resolves.toBe("done");
+    expect(fired).toEqual(["before", "same instant, set after"]);
+    expect(scheduler.nowMs()).toBe(1010);
+    expect(scheduler.eventsRun).toBe(3);
+    expect(scheduler.pendingTimers).toBe(1);
+  });
+
+  it("lets the async work of one timer settle before the next fires", async () => {
+    const scheduler = new ManualScheduler();
+    const order: string[] = [];
+    scheduler.setTimer(1, () => {
+      void (async () => {
+        for (let i = 0; i < 50; i++) await Promise.resolve();
+        order.push("deep async work");
+      })();
+    });
+    await scheduler.runUntilSettled(sleep(scheduler, 1).then(() => order.push("next timer")));
+    expect(order).toEqual(["deep async work", "next timer"]);
+  });
+
+  it("skips cancelled timers, and says when nothing is left to run or the limit would pass", async () => {
+    const scheduler = new ManualScheduler();
+    scheduler.setTimer(5, () => {}).cancel();
+    await expect(scheduler.runUntilSettled(new Promise(() => {}))).rejects.toThrow("nothing left to run at 0 ms");
+    scheduler.setTimer(100, () => {});
+    await expect(scheduler.runUntilSettled(new Promise(() => {}), 50)).rejects.toThrow("still pending after 50 ms");
+    expect(scheduler.eventsRun).toBe(0);
+  });
+
+  it("rejects with what a timer throws, in runUntilSettled and in advance", async () => {
+    const scheduler = new ManualScheduler();
+    scheduler.setTimer(1, () => { throw new Error("timer failed"); });
+    await expect(scheduler.runUntilSettled(sleep(scheduler, 5))).rejects.toThrow("timer failed");
+    scheduler.setTimer(1, () => { throw new Error("failed again"); });
+    await expect(scheduler.advance(10)).rejects.toThrow("failed again");
   });
 });
 

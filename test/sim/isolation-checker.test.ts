@@ -53,7 +53,12 @@ describe("the read-committed scenario", () => {
       expect(committed!.label).toBe("read_committed");
       expect(committed!.violations).toEqual([]);
       expect(uncommitted!.promised).toBe(false);
-      expect(uncommitted!.violations).toContain("txn-zombie/value-0 was read, but its transaction txn-zombie never committed");
+      expect(uncommitted!.violations).toContain("zombie/value-0 was read, but its transaction writer#1/txn-1 never committed");
+      // The readers are processes of one simulate() run: the zombie died at its crash point, and its successor took over.
+      expect(committed!.trace).toBe(uncommitted!.trace);
+      expect(committed!.trace).toContainEqual(expect.objectContaining({ kind: "crash point", from: "writer#1", detail: "transaction open (1st time)" }));
+      expect(committed!.history.some((e) => e.op === "read read_committed" && e.value.startsWith("zombie/"))).toBe(false);
+      expect(committed!.history.filter((e) => e.op === "read read_committed").length).toBeGreaterThan(0);
     }
   });
 });

@@ -18,9 +18,16 @@ const blocks = [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map(([, lang, c
 
 describe("the README's simulate section", () => {
   it("shows the example program and its Vitest test whole, and the commit-first variant as an excerpt of its file", () => {
-    expect(blocks.map((b) => b.lang)).toEqual(["js", "ts", "js", "sh", "text", "ts"]);
+    expect(blocks.map((b) => b.lang)).toEqual(["js", "ts", "js", "sh", "text", "ts", "ts"]);
     expect(readFileSync(join(import.meta.dirname, "search.test.ts"), "utf8")).toContain(blocks[5]!.code);
     expect(blocks[5]!.code).toMatch(/fc\.assert\(simulationProperty\(fc,/);
+    // The rebalance search: its lines are the test's, and its counterexample the one the test pins.
+    const rebalanceTest = readFileSync(join(import.meta.dirname, "rebalance-faults.test.ts"), "utf8");
+    const [bounds, search, shrunk] = blocks[6]!.code.trim().split("\n");
+    expect(rebalanceTest).toContain(bounds);
+    expect(rebalanceTest).toContain(search);
+    expect(rebalanceTest).toContain(`expect(replayJson(replay)).toBe('${shrunk!.replace("// found.counterexample: ", "")}');`);
+    expect(example("commit-on-revoke.mjs")).toMatch(/onPartitionsRevoked[\s\S]*position\(tp\)[\s\S]*commit\(fetched\)/);
     expect(blocks[0]!.code).toBe(example("my-loop.mjs"));
     expect(blocks[1]!.code).toBe(example("billing.test.ts"));
     expect(example("commit-first.mjs")).toContain(blocks[2]!.code);

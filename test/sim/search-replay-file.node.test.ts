@@ -98,3 +98,33 @@ describe("broker faults in the search", () => {
     expect(second.traceText()).toBe(first.traceText());
   });
 });
+
+describe("forced rebalances in the replay file", () => {
+  it("the shrunk schedule carries its rebalance, and `loglab sim --replay` breaks the check with it byte for byte", async () => {
+    const { default: commitOnRevoke } = await import("./examples/commit-on-revoke.mjs");
+    const revokeProgram = fileURLToPath(new URL("./examples/commit-on-revoke.mjs", import.meta.url));
+    const replayFile = join(folder, "rebalance.json");
+    const rebalanceBounds = { ...bounds, rebalancesMax: 2 };
+    const found = await fc.check(
+      simulationProperty(fc, { ...commitOnRevoke, checks }, rebalanceBounds, { replayFile, program: revokeProgram, checkNames: ["at-least-once"] }),
+      { seed: 11, numRuns: 40 },
+    );
+    const [shrunk] = found.counterexample!;
+    const saved = JSON.parse(readFileSync(replayFile, "utf8")) as typeof shrunk;
+    expect(saved.faults.rebalances).toEqual([{ process: "pipeline", step: "processed", occurrence: 1 }]);
+    expect(readFileSync(replayFile, "utf8")).toBe(`${replayJson(shrunk)}\n`);
+
+    const traces = [join(folder, "rebalance-first.json"), join(folder, "rebalance-second.json")];
+    for (const trace of traces) {
+      const lines: string[] = [];
+      const code = await simCommand(["--program", revokeProgram, "--check", "at-least-once", "--replay", replayFile, "--trace", trace], "loglab sim",
+        { line: (text) => lines.push(text), error: (text) => lines.push(text) });
+      expect(code).toBe(1);
+      expect(lines.join("\n")).toMatch(/rebalance forced in billing \(pipeline#1 reached processed \(1st time\)\)/);
+    }
+    const [first, second] = traces.map((file) => readFileSync(file, "utf8"));
+    expect(second).toBe(first);
+    const direct = await simulate({ ...commitOnRevoke, checks, replay: saved });
+    expect(JSON.stringify((JSON.parse(first!) as { trace: unknown }).trace)).toBe(JSON.stringify(direct.trace));
+  });
+});

@@ -72,7 +72,7 @@ describe("sim --program", () => {
     const save = join(dir, "replay.json");
     const found = await run(["--program", unfaulted, "--check", "at-least-once", "--search", "40", "--seed", "11", "--save", save]);
     expect(found.code).toBe(1);
-    expect(found.out).toMatch(/^searching 40 schedule\(s\): crashes at committed, processed \(occurrences 1 to \d+\), fast-check seed 11$/m);
+    expect(found.out).toMatch(/^searching 40 schedule\(s\): crashes and rebalances at committed, processed \(occurrences 1 to \d+\), fast-check seed 11$/m);
     const replay = JSON.parse(readFileSync(save, "utf8")) as { seed: number; faults: { crashes: unknown[] } };
     expect(replay.faults.crashes).toEqual([{ process: "billing", step: "committed", occurrence: expect.any(Number) }]);
     expect(found.out.split("\n").at(-1)).toBe(`a check broke; replay with: loglab sim --program ${unfaulted} --check at-least-once --replay ${save}`);
@@ -89,6 +89,15 @@ describe("sim --program", () => {
     writeFileSync(badReplay, `{"seed": 1}`);
     const bad = await run(["--program", myLoop, "--check", "at-least-once", "--replay", badReplay]);
     expect([bad.code, bad.err.split("\n")[0]]).toEqual([2, `the replay file ${badReplay} must hold { "seed": integer, "faults": {…} }, got {"seed":1}`]);
+  });
+
+  it("searches forced rebalances too when the program's consumers form a group, and finds the loss only they reach", async () => {
+    const save = join(mkdtempSync(join(tmpdir(), "loglab-search-")), "replay.json");
+    const found = await run(["--program", join(examples, "commit-on-revoke.mjs"), "--check", "at-least-once", "--search", "40", "--seed", "11", "--save", save]);
+    expect(found.code).toBe(1);
+    expect(found.out).toMatch(/^searching 40 schedule\(s\): crashes and rebalances at committed, processed/m);
+    const replay = JSON.parse(readFileSync(save, "utf8")) as { faults: { crashes: unknown[]; rebalances?: unknown[] } };
+    expect(replay.faults).toMatchObject({ crashes: [], rebalances: [{ process: "pipeline", step: expect.any(String), occurrence: expect.any(Number) }] });
   });
 
   it.each<CliRuntime>(["node", "deno"])("runs through the command in %s, the same verdict and replay line", (runtime) => {

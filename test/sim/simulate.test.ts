@@ -130,7 +130,7 @@ describe("simulate()", () => {
     await expect(simulate({ ...base, faults: { crashes: [{ process: "q", atMs: 5 }] } })).rejects.toThrow(/no process "q" \(processes: p\)/);
     await expect(simulate({ ...base, faults: { crashes: [{ process: "p", step: "s", occurrence: 0 }] } })).rejects.toThrow(/is not \{ process, step, occurrence >= 1 \}/);
     await expect(simulate({ ...base, faults: { links: { p: { loseAnswer: 2 } } } })).rejects.toThrow(/^faults\.links\.p\.loseAnswer: expected a probability from 0 to 1, got 2$/);
-    await expect(simulate({ ...base, faults: { disks: {} } as never })).rejects.toThrow(/faults\.disks: unknown key \(valid keys: links, crashes, restartAfterMs, broker\)/);
+    await expect(simulate({ ...base, faults: { disks: {} } as never })).rejects.toThrow(/faults\.disks: unknown key \(valid keys: links, crashes, restartAfterMs, broker, rebalances\)/);
     // A program's own error is not a crash: the run stops and says whose it was.
     await expect(simulate({ ...base, processes: { p: () => { throw new Error("boom"); } } })).rejects.toThrow(/^process p#1 threw: boom$/);
   });

@@ -16,3 +16,20 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** Where `needle` (bytes, or a string's UTF-8) first occurs in `haystack`, or -1: Buffer.indexOf without Buffer. */
+export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array | string): number {
+  const target = typeof needle === "string" ? new TextEncoder().encode(needle) : needle;
+  outer: for (let at = 0; at + target.length <= haystack.length; at++) {
+    for (let i = 0; i < target.length; i++) if (haystack[at + i] !== target[i]) continue outer;
+    return at;
+  }
+  return -1;
+}
+
+/** Byte-for-byte equality, cheap on large arrays (a deep toEqual over them is slow). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

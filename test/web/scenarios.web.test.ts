@@ -21,7 +21,7 @@ describe("the scenarios lesson", () => {
     const uncommitted = page.locator('[data-run="read_uncommitted"]');
     expect(await committed.getByTestId("verdict").innerText()).toBe("guarantee held");
     expect(await uncommitted.getByTestId("verdict").innerText()).toMatch(/^\d+ violation\(s\): this configuration promises nothing here$/);
-    expect(await uncommitted.locator(".why li").allInnerTexts()).toContain("txn-zombie/value-0 was read, but its transaction txn-zombie never committed");
+    expect(await uncommitted.locator(".why li").allInnerTexts()).toContain("zombie/value-0 was read, but its transaction writer#1/txn-1 never committed");
     await page.getByLabel("every message in the timeline").check();
     // textContent: a closed <details> has no rendered text, but its timeline is there.
     const timelines = () => page.locator("pre.timeline").evaluateAll((pres) => pres.map((pre) => pre.textContent ?? ""));
@@ -36,7 +36,7 @@ describe("the scenarios lesson", () => {
     await page.getByTestId("scenario-status").filter({ hasText: "Showing the trace file read-committed.json" }).waitFor();
     expect(await timelines()).toEqual(inPage);
     expect(inPage.length).toBe(2);
-    expect(inPage[0]).toMatch(/producer-1\s+crash dies with txn-zombie open/);
+    expect(inPage[0]).toMatch(/writer#1\s+crash point transaction open \(1st time\)/);
     expect(errors).toEqual([]);
     await context.close();
   });

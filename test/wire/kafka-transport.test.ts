@@ -2,12 +2,13 @@
 // to play a cluster: two brokers splitting the partitions' leadership, a leader that moves (NOT_LEADER_OR_FOLLOWER),
 // a topic still being created (LEADER_NOT_AVAILABLE), a coordinator that moved, is loading or is not there yet
 // (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE), KIP-394's MEMBER_ID_REQUIRED, Kafka's
-// error codes as loglab's typed errors, and AddOffsetsToTxn then TxnOffsetCommit to their two coordinators.
+// error codes as loglab's typed errors, AddOffsetsToTxn then TxnOffsetCommit to their two coordinators, and a closed
+// transport refusing every request at once.
 
 import { describe, expect, it } from "vitest";
 import {
-  Broker, encodeBatch, IllegalGenerationError, isFenced, MemoryStorage, OffsetOutOfRangeError, RebalanceInProgressError, SeededRandom,
-  systemScheduler, UnknownTopicOrPartitionError,
+  Broker, type BrokerRequest, ClientClosedError, Consumer, encodeBatch, IllegalGenerationError, isFenced, ManualScheduler, MemoryStorage,
+  OffsetOutOfRangeError, Producer, RebalanceInProgressError, SeededRandom, settle, systemScheduler, UnknownTopicOrPartitionError,
 } from "../../src/index.ts";
 import {
   apiKeys, BrokerHandler, Connection, type Dial, errorCodeOf, errorFromCode, type FindCoordinatorResponse, type HeartbeatResponse, type JoinGroupRequest,
@@ -258,5 +259,101 @@ describe("KafkaTransport coordinators", () => {
     await c.transport.endTxn({ transactionalId: "tx", producerId, producerEpoch, commit: true });
     const { partitions } = await c.transport.offsetFetch("eos", [{ topic: "in", partition: 0 }]);
     expect(partitions.map((p) => p.offset)).toEqual([5]);
+  });
+});
+
+describe("KafkaTransport after close()", () => {
+  const tp = { topic: "t", partition: 0 };
+  const txn = { transactionalId: "tx", producerId: 1, producerEpoch: 0 };
+  /** One call of every request a BrokerTransport carries (the record type makes leaving one out a compile error). */
+  const everyRequest = (t: KafkaTransport): Record<BrokerRequest, () => Promise<unknown>> => ({
+    metadata: () => t.metadata(["t"]),
+    initProducerId: () => t.initProducerId("tx"),
+    addPartitionsToTxn: () => t.addPartitionsToTxn({ ...txn, partitions: [tp] }),
+    addOffsetsToTxn: () => t.addOffsetsToTxn({ ...txn, offsets: { groupId: "g", offsets: [{ ...tp, offset: 1 }] } }),
+    endTxn: () => t.endTxn({ ...txn, commit: true }),
+    produce: () => t.produce(produceTo([0, 1])),
+    fetch: () => t.fetch({ partitions: [{ ...tp, fetchOffset: 0 }] }),
+    listOffsets: () => t.listOffsets({ partitions: [{ ...tp, timestamp: "latest" }] }),
+    joinGroup: () => t.joinGroup({ groupId: "g", memberId: "", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocols: [{ name: "range", metadata: subscription(["t"]) }] }),
+    syncGroup: () => t.syncGroup({ groupId: "g", generationId: 1, memberId: "m" }),
+    heartbeat: () => t.heartbeat({ groupId: "g", generationId: 1, memberId: "m" }),
+    leaveGroup: () => t.leaveGroup("g", "m"),
+    offsetCommit: () => t.offsetCommit({ groupId: "g", offsets: [{ ...tp, offset: 1 }] }),
+    offsetFetch: () => t.offsetFetch("g", [tp]),
+  });
+  /** Virtual time, with Kafka's default backoffs: a closed transport that still retried would need time to pass. */
+  const onVirtualTime = (dial: Dial) => {
+    const scheduler = new ManualScheduler();
+    return { scheduler, transport: new KafkaTransport({ bootstrap: "a.test:1", dial, scheduler, fetchMaxWaitMs: 0 }) };
+  };
+  /** What `promise` settles with, provided it settles before any time passes. */
+  const atOnce = (scheduler: ManualScheduler, promise: Promise<unknown>) => scheduler.runUntilSettled(promise.then((value) => value, (error: unknown) => error), 0);
+
+  it("rejects every request at once with ClientClosedError, not retriable, and sends nothing", async () => {
+    const c = await cluster();
+    const { scheduler, transport } = onVirtualTime(c.dial);
+    // Connected, with leaders and the group's coordinator known: the paths that skip the lookups.
+    await transport.metadata(["t"]);
+    await transport.offsetFetch("g", [tp]);
+    transport.close();
+    const sent = c.requests.length;
+    for (const [name, call] of Object.entries(everyRequest(transport))) {
+      const error = await atOnce(scheduler, call());
+      expect(error, name).toBeInstanceOf(ClientClosedError);
+      expect(error, name).toMatchObject({ code: "CLIENT_CLOSED", retriable: false });
+    }
+    expect((await atOnce(scheduler, transport.metadata(["t"])) as Error).message).toBe("the Kafka transport to a.test:1 is closed");
+    expect(c.requests).toHaveLength(sent);
+    expect(scheduler.nowMs()).toBe(0);
+    // Never connected: the same.
+    const fresh = onVirtualTime(c.dial);
+    fresh.transport.close();
+    expect(await atOnce(fresh.scheduler, fresh.transport.offsetFetch("g", [tp]))).toBeInstanceOf(ClientClosedError);
+  });
+
+  it("ends a request waiting for its answer, and a retry loop in its backoff, at once with ClientClosedError", async () => {
+    // A broker that never answers: the first request waits for the connection's ApiVersions.
+    const silent: Dial = async () => ({ write: () => undefined, close: () => undefined });
+    const mute = onVirtualTime(silent);
+    const waiting = mute.transport.metadata(["t"]);
+    await settle();
+    mute.transport.close();
+    expect(await atOnce(mute.scheduler, waiting)).toBeInstanceOf(ClientClosedError);
+
+    // A coordinator still loading: the lookup backs off 100 ms, 200 ms, ... (about 17 s over 20 tries).
+    const c = await cluster();
+    c.rewrite = (request) => (request.header.apiKey === apiKeys.FindCoordinator
+      ? { throttleTimeMs: 0, coordinators: [{ key: "g", nodeId: 0, host: "a.test", port: 1, errorCode: errorCodeOf("COORDINATOR_LOAD_IN_PROGRESS"), errorMessage: null }] } satisfies FindCoordinatorResponse
+      : undefined);
+    const { scheduler, transport } = onVirtualTime(c.dial);
+    const asked = transport.offsetFetch("g", [tp]);
+    while (!c.requests.some((r) => r.api === "FindCoordinator")) await settle();
+    await settle();
+    expect(scheduler.pendingTimers).toBeGreaterThan(0);
+    transport.close();
+    expect(await atOnce(scheduler, asked)).toBeInstanceOf(ClientClosedError);
+    expect(c.requests.filter((r) => r.api === "FindCoordinator")).toHaveLength(1);
+  });
+
+  it("lets a consumer with auto-commit close at once (its last commit fails typed instead of retrying for seconds), and clients fail at once", async () => {
+    const c = await cluster();
+    await c.transport.produce(produceTo([0]));
+    const { scheduler, transport } = onVirtualTime(c.dial);
+    const runtime = { scheduler, random: new SeededRandom(3) };
+    const consumer = new Consumer(transport, runtime, { "group.id": "closing", "enable.auto.commit": true, "auto.offset.reset": "earliest" });
+    consumer.assign([tp]);
+    expect(await consumer.poll(0)).toHaveLength(1); // stored: the close commits it
+    const other = new Consumer(transport, runtime, { "group.id": "closing" });
+    other.assign([tp]);
+    transport.close();
+    await atOnce(scheduler, consumer.close());
+    expect(consumer.lastAutoCommitError).toBeInstanceOf(ClientClosedError);
+    expect(c.requests.filter((r) => r.api === "OffsetCommit")).toHaveLength(0);
+    // A poll over the closed transport fails typed, at once, instead of returning nothing until its time is up;
+    // so does a send, instead of being retried until delivery.timeout.ms.
+    expect(await atOnce(scheduler, other.poll(60_000))).toBeInstanceOf(ClientClosedError);
+    expect(await atOnce(scheduler, new Producer(transport, runtime, { "linger.ms": 0 }).send({ topic: "t", messages: [{ value: "late" }] }))).toBeInstanceOf(ClientClosedError);
+    expect(scheduler.nowMs()).toBe(0);
   });
 });

@@ -1,48 +1,23 @@
-// Faults injected by `serve()` into real clients' conversations: kafkajs 2.2.4 producing with retries against a
-// server that loses a Produce's answer after storing it writes the record twice, and once with idempotence (the
-// two generals with a real client); delays, closes, error codes and pauses; the fault file's checks; the CLI's
-// --faults and --trace.
+// Faults injected by `serve()` in Node into real clients' conversations: the two generals with kafkajs 2.2.4
+// (serve-faults-check.ts: a Produce answer lost after the write is stored, the record written twice, and once with
+// idempotence); delays, closes, error codes and pauses; the fault file's checks; the CLI's --faults and --trace.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NodeFsStorage } from "../../src/storage/node-fs.ts";
-import { apiKeys, encodeRequestFrame, type FaultSpec, FaultSpecError, parseFaultSpec } from "../../src/wire/index.ts";
-import { type FaultableWireServer, serve } from "../../src/wire/node-server.ts";
+import { apiKeys, encodeRequestFrame, FaultSpecError, parseFaultSpec } from "../../src/wire/index.ts";
+import { serve } from "../../src/wire/node-server.ts";
 import { runCli, startCli, until } from "../support/cli.ts";
+import { TIMEOUT_MS } from "./serve-check.ts";
+import { checkLostProduceAnswer, faultyServers, loseProduceAnswerOnce } from "./serve-faults-check.ts";
 
-const TIMEOUT_MS = 60_000;
+const start = faultyServers({ runtime: "node", serve, storage: (dir) => new NodeFsStorage(dir) });
 
-interface Served {
-  readonly server: FaultableWireServer;
-  readonly log: string[];
-  readonly trace: Record<string, unknown>[];
-}
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-async function start(faults?: FaultSpec): Promise<Served> {
-  const dir = mkdtempSync(join(tmpdir(), "loglab-faults-"));
-  const log: string[] = [];
-  const trace: Record<string, unknown>[] = [];
-  const server = await serve({
-    storage: new NodeFsStorage(dir), port: 0, log: (line) => log.push(line), trace: (line) => trace.push(JSON.parse(line) as Record<string, unknown>),
-    config: { "num.partitions": "1" }, ...(faults === undefined ? {} : { faults }),
-  });
-  cleanups.push(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { server, log, trace };
-}
-
-function kafka(server: FaultableWireServer): Kafka {
+function kafka(server: { readonly bootstrap: string }): Kafka {
   return new Kafka({ clientId: "faults-test", brokers: [server.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50, maxRetryTime: 200 } });
 }
 
@@ -63,26 +38,25 @@ async function endOffset(client: Kafka, topic: string): Promise<number> {
 }
 
 /** Produces one record with acks=all and retries; resolves when kafkajs says it was written. */
-async function produceOne(client: Kafka, topic: string, idempotent: boolean): Promise<void> {
+async function produceOne(client: Kafka, topic: string, idempotent: boolean, value = "once"): Promise<void> {
   const producer = client.producer({ idempotent, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    await producer.send({ topic, acks: -1, messages: [{ key: "k", value: "once" }] });
+    await producer.send({ topic, acks: -1, messages: [{ key: "k", value }] });
   } finally {
     await producer.disconnect();
   }
 }
 
-const loseProduceAnswerOnce: FaultSpec = { seed: 1, faults: [{ kind: "loseAnswer", only: ["Produce"], times: 1, then: "close" }] };
+/** kafkajs as serve-faults-check.ts's client. */
+const kafkajsProduceOne = (bootstrap: string, topic: string, value: string, idempotent: boolean): Promise<void> =>
+  produceOne(kafka({ bootstrap }), topic, idempotent, value);
 
 describe("the two generals with kafkajs: a Produce answer lost after the write is stored", () => {
   it("a producer without idempotence retries and the record is stored twice", async () => {
-    const { server, log, trace } = await start(loseProduceAnswerOnce);
+    const { server, log, trace } = await checkLostProduceAnswer(start, kafkajsProduceOne, "generals", false);
     const client = kafka(server);
-    await createTopic(client, "generals");
-    await produceOne(client, "generals", false);
     expect(await endOffset(client, "generals")).toBe(2);
-    expect(log.filter((line) => line.includes("(loseAnswer)"))).toHaveLength(1);
     expect(log.join("\n")).toMatch(/fault 0 \(loseAnswer\) on connection \d+, Produce v\d+ correlation \d+: answer lost after the request was applied; connection closed/);
     // The trace shows both Produce requests, one answer, and the fault between them.
     const produce = trace.filter((event) => event.api === "Produce");
@@ -92,12 +66,9 @@ describe("the two generals with kafkajs: a Produce answer lost after the write i
   }, TIMEOUT_MS);
 
   it("an idempotent producer retries with the same sequence and the record is stored once", async () => {
-    const { server, log, trace } = await start(loseProduceAnswerOnce);
+    const { server, trace } = await checkLostProduceAnswer(start, kafkajsProduceOne, "generals", true);
     const client = kafka(server);
-    await createTopic(client, "generals");
-    await produceOne(client, "generals", true);
     expect(await endOffset(client, "generals")).toBe(1);
-    expect(log.filter((line) => line.includes("(loseAnswer)"))).toHaveLength(1);
     const answers = trace.filter((event) => event.api === "Produce" && event.type === "response");
     // The retry is answered with the offset the first attempt got.
     expect(answers.map((event) => event.body)).toMatchObject([{ responses: [{ partitionResponses: [{ errorCode: 0, baseOffset: "0" }] }] }]);

@@ -11,7 +11,7 @@ export interface Measurement {
 const SLICES = 7;
 const SLICE_MS = 150;
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[sorted.length >> 1]!;
 }

@@ -146,3 +146,34 @@ export function startKafka(): Promise<StartedKafka> {
     void exited.then(() => reject(new Error(`Apache Kafka did not start:\n${output.slice(-3000)}`)));
   });
 }
+
+/**
+ * `loglab serve` on `dataDir` in a process of its own, as a user runs it and as Kafka runs beside it (the bench's
+ * own process, its heap and event loop, is then not the server's); stop() ends it with SIGTERM, a clean shutdown.
+ */
+export function startLoglabServe(dataDir: string): Promise<StartedKafka> {
+  const main = join(root, ".cache", "bench-build", "src", "cli", "main.js");
+  const child = spawn(process.execPath, [main, "serve", "--data-dir", dataDir, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return new Promise((resolve, reject) => {
+    const listen = (chunk: Buffer) => {
+      output += chunk.toString();
+      const up = output.match(/listening on (\S+)\n/);
+      if (up === null) return;
+      child.stdout!.off("data", listen);
+      // Connection lines keep coming: read and drop them, so that a full pipe never stalls the server.
+      child.stdout!.resume();
+      resolve({
+        bootstrap: up[1]!,
+        stop: async () => {
+          child.kill("SIGTERM");
+          await exited;
+        },
+      });
+    };
+    child.stdout!.on("data", listen);
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    void exited.then(() => reject(new Error(`loglab serve did not start:\n${output.slice(-3000)}`)));
+  });
+}

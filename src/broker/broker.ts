@@ -46,6 +46,8 @@ export interface BrokerOptions {
   readonly config?: Readonly<Record<string, string>>;
   /** Who holds the storage's writer lock, named to a second writer it refuses (default "loglab"). */
   readonly command?: string;
+  /** Bytes the logs may hold read ahead of consumers going through them in order (LogManagerOptions; default 0). */
+  readonly readAheadBytes?: number;
 }
 
 interface BrokerSettings {
@@ -125,7 +127,9 @@ export class Broker {
   /** Opens the broker's logs (recovering them), its committed offsets and its producers' state. */
   static async open(options: BrokerOptions): Promise<Broker> {
     const { settings, logDefaults } = splitConfig(options.config ?? {});
-    const logs = await LogManager.open({ storage: options.storage, clock: options.scheduler, defaults: logDefaults, command: options.command });
+    const logs = await LogManager.open({
+      storage: options.storage, clock: options.scheduler, defaults: logDefaults, command: options.command, readAheadBytes: options.readAheadBytes,
+    });
     const warnings: string[] = [];
     const warn = (text: string): void => void warnings.push(text);
     const broker = new Broker(

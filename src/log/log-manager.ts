@@ -9,6 +9,7 @@ import { readTextFile, type Storage, writeTextFileAtomically } from "../storage/
 import { DEFAULT_LOG_CONFIG, type LogConfig, parseLogConfig } from "./config.ts";
 import { InvalidPartitionsError, InvalidRequestError, LogClosedError, PartitionFolderTakenError, ReadOnlyLogError, TopicExistsError, UnknownTopicOrPartitionError } from "./errors.ts";
 import { PartitionLog, type RecoveryReport } from "./partition-log.ts";
+import { ReadAheadBudget } from "./read-ahead.ts";
 import type { LogWarning } from "./segment.ts";
 import { findPartitionFolders } from "./partition-folders.ts";
 import { foundTopicId, newTopicId } from "./topic-id.ts";
@@ -50,6 +51,11 @@ export interface LogManagerOptions {
   readonly command?: string;
   /** Hears what a log worked around while serving (an index entry found wrong); see PartitionLog.warnings. */
   readonly onLogWarning?: (warning: LogWarning) => void;
+  /**
+   * Bytes all partitions together may hold read ahead of consumers going through them in order (read-ahead.ts);
+   * 0, the default, reads nothing ahead. A server sets it; a simulation, whose storage answers at once, gains nothing.
+   */
+  readonly readAheadBytes?: number;
 }
 
 interface CheckpointEntry {
@@ -90,6 +96,8 @@ export class LogManager {
   readonly #creating = new Set<string>();
   readonly #logs = new Map<string, PartitionLog>();
   readonly #defaults: LogConfig;
+  /** What every partition's read-ahead shares, when there is one (options.readAheadBytes). */
+  readonly #readAhead: ReadAheadBudget | undefined;
   /** Writes of the topics file, one at a time and in order. */
   readonly #metadataWrites = new OperationQueue();
   /** Topics this manager created: part of each new topic id. */
@@ -109,6 +117,8 @@ export class LogManager {
   private constructor(private readonly options: LogManagerOptions) {
     this.#defaults = parseLogConfig(options.defaults ?? {}, DEFAULT_LOG_CONFIG);
     this.readOnly = options.readOnly ?? options.storage.readOnly;
+    const readAheadBytes = options.readAheadBytes ?? 0;
+    this.#readAhead = readAheadBytes > 0 ? new ReadAheadBudget(readAheadBytes) : undefined;
   }
 
   /**
@@ -199,6 +209,7 @@ export class LogManager {
       readOnly: this.readOnly,
       onWarning: (warning) => this.options.onLogWarning?.(warning),
       ...(recoveryPoint === undefined ? {} : { recoveryPoint }),
+      ...(this.#readAhead === undefined ? {} : { readAhead: this.#readAhead }),
     });
     if (log.recovery.recovered.length > 0 || log.recovery.gaps.length > 0) this.recoveries.push(log.recovery);
     this.#logs.set(log.topicPartition, log);

@@ -15,6 +15,7 @@ import { compactSegment, keyOf } from "./compaction.ts";
 import type { LogConfig } from "./config.ts";
 import { LogClosedError, LogOfflineError, OffsetOutOfRangeError, ReadOnlyLogError } from "./errors.ts";
 import { type QuarantinedFile, quarantineFile, quarantineTail } from "./quarantine.ts";
+import type { ReadAheadBudget } from "./read-ahead.ts";
 import { type LogWarning, LogSegment, parseSegmentFileName, type SegmentDescription, type SegmentRecovery } from "./segment.ts";
 import type { AbortedTxn } from "./transaction-index.ts";
 import { holdsMarker, loadTransactionIndex, replayTransactions } from "./transaction-recovery.ts";
@@ -125,6 +126,8 @@ export interface PartitionLogOptions {
   readonly readOnly?: boolean;
   /** Called with each warning as it happens (they are also kept in `warnings`). */
   readonly onWarning?: (warning: LogWarning) => void;
+  /** Segments read ahead of sequential reads within this budget (read-ahead.ts); absent: no read-ahead. */
+  readonly readAhead?: ReadAheadBudget;
 }
 
 /** Files left by an interrupted compaction or deletion; removed when a log opens. */
@@ -210,7 +213,7 @@ export class PartitionLog {
     for (let i = 0; i < baseOffsets.length; i++) {
       const baseOffset = baseOffsets[i]!;
       const limitOffset = baseOffsets[i + 1] ?? Infinity;
-      const segment = await LogSegment.open(storage, dir, baseOffset, config, nowMs, { readOnly, limitOffset, onWarning });
+      const segment = await LogSegment.open(storage, dir, baseOffset, config, nowMs, { readOnly, limitOffset, onWarning, ...readAheadOption(options) });
       const mustRecover = !options.cleanShutdown && limitOffset > recoveryPoint;
       const scan = mustRecover ? await segment.recover() : await segment.load();
       segments.push(segment);
@@ -500,6 +503,7 @@ export class PartitionLog {
     await this.#syncActive();
     const segment = await LogSegment.open(storage, this.topicPartition, this.logEndOffset, config, nowMs, {
       onWarning: (warning) => this.#warn(warning),
+      ...readAheadOption(this.options),
     });
     await segment.load();
     this.#active.limitOffset = segment.baseOffset;
@@ -699,6 +703,11 @@ export class PartitionLog {
     });
     this.#closed = true;
   }
+}
+
+/** The segment option that shares the log's read-ahead budget, when it has one. */
+function readAheadOption(options: PartitionLogOptions): { readAhead?: ReadAheadBudget } {
+  return options.readAhead === undefined ? {} : { readAhead: options.readAhead };
 }
 
 /** Keeps the last WARNINGS_MAX warnings in `warnings` and passes each to `onWarning`. */

@@ -12,6 +12,7 @@ import { announcedBatchSize, type BatchInfo, type OffsetBounds, type RegionScan,
 import type { LogConfig } from "./config.ts";
 import { CorruptIndexError, ReadOnlyLogError } from "./errors.ts";
 import { checkOffsetIndex, checkTimeIndex, type LogProblem } from "./index-check.ts";
+import type { ReadAheadBudget, ReadAheadHolder } from "./read-ahead.ts";
 import { type AbortedTxn, TransactionIndex, TXN_INDEX_SUFFIX } from "./transaction-index.ts";
 
 export const LOG_SUFFIX = ".log";
@@ -23,6 +24,8 @@ const RECOVERY_CHUNK_BYTES = 8 << 20;
 const SCAN_BYTES_MIN = 256;
 /** Relative offsets are int32 in the index: a segment spans at most this many offsets. */
 const RELATIVE_OFFSET_MAX = 0x7fff_ffff;
+/** Read-ahead windows one segment keeps (one per reader going through it in order; the oldest goes first). */
+const READ_AHEAD_WINDOWS_MAX = 4;
 
 export function segmentFileName(dir: string, baseOffset: number, suffix: string): string {
   return `${dir}/${String(baseOffset).padStart(20, "0")}${suffix}`;
@@ -76,6 +79,37 @@ export interface SegmentOptions {
   /** The next segment's base offset (Infinity for the last segment): no batch of this one may reach it. */
   readonly limitOffset?: number;
   readonly onWarning?: (warning: LogWarning) => void;
+  /** Read the next window ahead of sequential reads (read-ahead.ts), within this budget; absent: no read-ahead. */
+  readonly readAhead?: ReadAheadBudget;
+}
+
+/** Whole valid batches read from `start` in the segment: `window` holds their bytes. */
+interface Chunk {
+  readonly batches: readonly BatchInfo[];
+  readonly window: Uint8Array;
+  readonly start: number;
+}
+
+/** What a read serves from a chunk: the bytes, where they end in the .log, and their last offset. */
+interface Served {
+  readonly bytes: Uint8Array | Promise<Uint8Array>;
+  readonly end: number;
+  readonly lastOffset: number;
+}
+
+/** A window read and checked ahead, for the read of the offset it is kept under (read-ahead.ts). */
+class ReadAheadWindow implements ReadAheadHolder {
+  constructor(
+    readonly chunkBytes: number,
+    /** Null when the read found no whole valid batch or failed: the read itself then finds out why. */
+    readonly chunk: Promise<Chunk | null>,
+    private readonly windows: Map<number, ReadAheadWindow>,
+    private readonly offset: number,
+  ) {}
+
+  dropReadAhead(): void {
+    if (this.windows.get(this.offset) === this) this.windows.delete(this.offset);
+  }
 }
 
 /** What verifying one segment found. */
@@ -118,6 +152,8 @@ export class LogSegment {
   #knownSize = 0;
   /** Set once an index entry was found wrong: reads then scan from the segment's start. */
   #indexDistrusted = false;
+  /** Read-ahead windows by the offset a reader will ask for next, oldest first. */
+  readonly #readAhead = new Map<number, ReadAheadWindow>();
 
   private constructor(
     readonly baseOffset: number,
@@ -165,6 +201,11 @@ export class LogSegment {
 
   get readOnly(): boolean {
     return this.segmentOptions.readOnly ?? false;
+  }
+
+  /** The read-ahead budget this segment reads ahead within (a segment that replaces it shares it), if any. */
+  get readAheadBudget(): ReadAheadBudget | undefined {
+    return this.segmentOptions.readAhead;
   }
 
   /** The .log file's name. */
@@ -339,16 +380,17 @@ export class LogSegment {
    */
   async #scanAt(
     position: number, lengthHint: number, previousLastOffset: number | null, depth: ScanDepth = "records",
+    read: (position: number, length: number) => Promise<Uint8Array> = (at, length) => this.log.read(at, length),
   ): Promise<{ scan: RegionScan; window: Uint8Array }> {
     const end = this.#end;
-    const window = await this.log.read(position, Math.min(end - position, Math.max(lengthHint, SCAN_BYTES_MIN)));
+    const window = await read(position, Math.min(end - position, Math.max(lengthHint, SCAN_BYTES_MIN)));
     const scan = scanRegion(window, position, this.log.name, this.#bounds(previousLastOffset), depth);
     const cutByWindow = position + window.length < end && (scan.stopReason === "truncated-header" || scan.stopReason === "truncated-batch");
     if (!cutByWindow) return { scan, window };
     if (scan.validBytes > 0) return { scan: { batches: scan.batches, validBytes: scan.validBytes, error: null, stopReason: null }, window };
     const announced = announcedBatchSize(window, 0);
     if (announced <= window.length || position + announced > end) return { scan, window };
-    const whole = await this.log.read(position, announced);
+    const whole = await read(position, announced);
     return { scan: scanRegion(whole, position, this.log.name, this.#bounds(previousLastOffset), depth), window: whole };
   }
 
@@ -455,25 +497,88 @@ export class LogSegment {
     // No whole batch here holds it (a consumer polling at the log end): nothing to scan, nor the bytes of an append
     // still being written to take for damage.
     if (startOffset >= this.nextOffset) return null;
-    const chunks = this.#chunksFrom(startOffset, this.config.indexIntervalBytes + maxBytes + 64, true, "crc");
-    for await (const { batches, window, start } of chunks) {
-      const first = batches.findIndex((b) => b.lastOffset >= startOffset);
-      if (first < 0) continue;
-      const head = batches[first]!;
-      if (head.baseOffset >= maxOffsetExclusive) return null;
-      let size = 0;
-      for (const batch of batches.slice(first)) {
-        if (batch.baseOffset >= maxOffsetExclusive || (size > 0 && size + batch.size > maxBytes)) break;
-        size += batch.size;
-      }
-      const at = head.position - start;
-      assert(at >= 0 && size > 0 && head.lastOffset >= startOffset, () => `read of offset ${startOffset} from ${this.log.name} found no batch covering it at byte ${head.position}`);
-      if (at + size > window.length) return this.log.read(head.position, size);
-      // The window is this read's own copy (storage reads never share their bytes): a view of it serves the batches
-      // without copying them again, unless that would keep a window much larger than what is returned alive.
-      return size * 2 >= window.length ? window.subarray(at, at + size) : window.slice(at, at + size);
+    const chunkBytes = this.config.indexIntervalBytes + maxBytes + 64;
+    const ahead = this.#takeReadAhead(startOffset);
+    const aheadChunk = ahead?.chunkBytes === chunkBytes ? await ahead.chunk : null;
+    const fromAhead = aheadChunk === null ? undefined : this.#serve(aheadChunk, startOffset, maxBytes, maxOffsetExclusive);
+    if (fromAhead !== undefined) return this.#served(fromAhead, chunkBytes);
+    for await (const chunk of this.#chunksFrom(startOffset, chunkBytes, true, "crc")) {
+      const served = this.#serve(chunk, startOffset, maxBytes, maxOffsetExclusive);
+      if (served !== undefined) return this.#served(served, chunkBytes);
     }
     return null;
+  }
+
+  /** What a read serves from `chunk`: undefined when no batch in it holds `startOffset`, null when none qualifies. */
+  #serve(chunk: Chunk, startOffset: number, maxBytes: number, maxOffsetExclusive: number): Served | null | undefined {
+    const { batches, window, start } = chunk;
+    const first = batches.findIndex((b) => b.lastOffset >= startOffset);
+    if (first < 0) return undefined;
+    const head = batches[first]!;
+    if (head.baseOffset >= maxOffsetExclusive) return null;
+    let size = 0;
+    let lastOffset = head.lastOffset;
+    for (let i = first; i < batches.length; i++) {
+      const batch = batches[i]!;
+      if (batch.baseOffset >= maxOffsetExclusive || (size > 0 && size + batch.size > maxBytes)) break;
+      size += batch.size;
+      lastOffset = batch.lastOffset;
+    }
+    const at = head.position - start;
+    assert(at >= 0 && size > 0 && head.lastOffset >= startOffset, () => `read of offset ${startOffset} from ${this.log.name} found no batch covering it at byte ${head.position}`);
+    const end = head.position + size;
+    if (at + size > window.length) return { bytes: this.log.read(head.position, size), end, lastOffset };
+    // The window is this read's own copy (storage reads never share their bytes): a view of it serves the batches
+    // without copying them again, unless that would keep a window much larger than what is returned alive.
+    const bytes = size * 2 >= window.length ? window.subarray(at, at + size) : window.slice(at, at + size);
+    return { bytes, end, lastOffset };
+  }
+
+  /** Returns what a read serves, and starts reading the window after it when there is more in this segment. */
+  #served(served: Served | null, chunkBytes: number): Uint8Array | Promise<Uint8Array> | null {
+    if (served === null) return null;
+    this.#startReadAhead(served.end, served.lastOffset, chunkBytes);
+    return served.bytes;
+  }
+
+  /** The read-ahead window kept for a read of `offset`, taken out (each serves one read), or undefined. */
+  #takeReadAhead(offset: number): ReadAheadWindow | undefined {
+    const window = this.#readAhead.get(offset);
+    if (window === undefined) return undefined;
+    this.#readAhead.delete(offset);
+    this.segmentOptions.readAhead?.release(window);
+    return window;
+  }
+
+  /**
+   * Reads and checks the window at `position` (the batch boundary after `lastOffset`) for the read of the next
+   * offset, without waiting for it: the storage reads it off this thread while the answer to this read goes out,
+   * and its CRCs are checked as soon as its bytes are in. Only on a storage that can read off this thread (the
+   * filesystem): elsewhere it would only delay this answer.
+   */
+  #startReadAhead(position: number, lastOffset: number, chunkBytes: number): void {
+    const budget = this.segmentOptions.readAhead;
+    const log = this.log;
+    const offset = lastOffset + 1;
+    if (budget === undefined || log.readInBackground === undefined || position >= this.#end || this.#readAhead.has(offset)) return;
+    if (chunkBytes > budget.maxBytes) return;
+    if (this.#readAhead.size >= READ_AHEAD_WINDOWS_MAX) {
+      const [oldestOffset, oldest] = this.#readAhead.entries().next().value!;
+      this.#readAhead.delete(oldestOffset);
+      budget.release(oldest);
+    }
+    const chunk = this.#scanAt(position, chunkBytes, lastOffset, "crc", (at, length) => log.readInBackground!(at, length)).then(
+      ({ scan, window }): Chunk | null => scan.batches.length === 0 ? null : { batches: scan.batches, window, start: position },
+      () => null,
+    );
+    const window = new ReadAheadWindow(chunkBytes, chunk, this.#readAhead, offset);
+    if (budget.admit(window, chunkBytes)) this.#readAhead.set(offset, window);
+  }
+
+  /** Forgets every read-ahead window (the bytes they hold may no longer be the file's). */
+  #dropReadAhead(): void {
+    for (const window of this.#readAhead.values()) this.segmentOptions.readAhead?.release(window);
+    this.#readAhead.clear();
   }
 
   /** The first record with timestamp >= target in this segment, or null. */
@@ -637,6 +742,7 @@ export class LogSegment {
   /** Cuts the .log to its first `validBytes` (after the caller has kept the rest elsewhere) and writes the indexes. */
   async truncateTo(validBytes: number): Promise<void> {
     if (this.readOnly) throw new ReadOnlyLogError(this.log.name, "truncating a segment");
+    this.#dropReadAhead();
     if (validBytes < this.log.size) await this.log.truncate(validBytes);
     this.#knownSize = this.log.size;
     await this.writeIndexes();
@@ -644,6 +750,7 @@ export class LogSegment {
 
   /** Serves only the first `validBytes` of a damaged .log and leaves the rest where it is. */
   keepDamaged(validBytes: number): void {
+    this.#dropReadAhead();
     this.#readableEnd = validBytes;
   }
 
@@ -664,6 +771,7 @@ export class LogSegment {
   }
 
   async close(): Promise<void> {
+    this.#dropReadAhead();
     await this.#persistIndexEntries();
     if (!this.readOnly) await this.transactionIndex.persist();
     await Promise.all([this.log.close(), this.indexFile.close(), this.timeIndexFile.close(), this.transactionIndex.close()]);

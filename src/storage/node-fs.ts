@@ -237,6 +237,31 @@ function writeInBackground(fd: number, bytes: Uint8Array, position: number): Pro
   });
 }
 
+/** Fills `out` from `position` (fewer bytes at the end of the file); what was read. */
+function readAllSync(fd: number, out: Uint8Array, position: number): Uint8Array {
+  let read = 0;
+  while (read < out.length) {
+    const n = fs.readSync(fd, out, read, out.length - read, position + read);
+    if (n === 0) break;
+    read += n;
+  }
+  return read === out.length ? out : out.subarray(0, read);
+}
+
+/** readAllSync on the thread pool. */
+function readAllInBackground(fd: number, out: Uint8Array, position: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const readFrom = (read: number): void => {
+      fs.read(fd, out, read, out.length - read, position + read, (error, count) => {
+        if (error !== null) reject(error);
+        else if (count > 0 && read + count < out.length) readFrom(read + count);
+        else resolve(read + count === out.length ? out : out.subarray(0, read + count));
+      });
+    };
+    readFrom(0);
+  });
+}
+
 function writeAllSync(fd: number, bytes: Uint8Array, position: number): void {
   let written = 0;
   while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written, position + written);
@@ -264,6 +289,8 @@ class NodeFsFile implements StorageFile, ReopenableFile {
   #writing: Promise<void> | null = null;
   /** Whether the thread pool is writing through the handle now (so it must stay open). */
   #writeInFlight = false;
+  /** Whether the thread pool is reading through the handle now. */
+  #readInFlight = false;
   #failure: StorageError | null = null;
   #closed = false;
   readonly #queue = new OperationQueue();
@@ -285,7 +312,7 @@ class NodeFsFile implements StorageFile, ReopenableFile {
   }
 
   get handleBusy(): boolean {
-    return this.#writeInFlight;
+    return this.#writeInFlight || this.#readInFlight;
   }
 
   releaseHandle(): void {
@@ -381,6 +408,14 @@ class NodeFsFile implements StorageFile, ReopenableFile {
   }
 
   read(position: number, length: number): Promise<Uint8Array> {
+    return this.#read(position, length, false);
+  }
+
+  readInBackground(position: number, length: number): Promise<Uint8Array> {
+    return this.#read(position, length, true);
+  }
+
+  #read(position: number, length: number, inBackground: boolean): Promise<Uint8Array> {
     return this.#run("read", async () => {
       await this.#settle();
       return readThroughBuffer(position, length, this.#flushedSize, this.#buffer, (from, count) => {
@@ -388,13 +423,13 @@ class NodeFsFile implements StorageFile, ReopenableFile {
         // Its own memory, not zero-filled first (only bytes read over are returned), as a plain Uint8Array (whose
         // slice() copies, as callers expect).
         const out = new Uint8Array(Buffer.allocUnsafeSlow(count).buffer, 0, count);
-        let read = 0;
-        while (read < count) {
-          const n = fs.readSync(fd, out, read, count - read, from + read);
-          if (n === 0) break;
-          read += n;
-        }
-        return read === count ? out : out.subarray(0, read);
+        if (!inBackground) return readAllSync(fd, out, from);
+        // The handle stays open until the thread pool is done; the operation queue keeps appends, truncation and
+        // close after the read.
+        this.#readInFlight = true;
+        return readAllInBackground(fd, out, from).finally(() => {
+          this.#readInFlight = false;
+        });
       });
     });
   }

@@ -49,6 +49,11 @@ export interface StorageFile {
   append(bytes: Uint8Array): Promise<void>;
   /** Reads up to `length` bytes from `position` (fewer at the end of the file). */
   read(position: number, length: number): Promise<Uint8Array>;
+  /**
+   * read(), done off this thread (a thread pool) so that this one goes on working meanwhile: for reads nobody waits
+   * on yet (a log's read-ahead). Absent where reads cannot leave this thread; the log then reads nothing ahead.
+   */
+  readInBackground?(position: number, length: number): Promise<Uint8Array>;
   /** Cuts the file to `size` bytes (never longer). Durable once synced. */
   truncate(size: number): Promise<void>;
   /** Makes every append and truncate so far durable. */
@@ -89,6 +94,7 @@ export function readOnlyFile(file: StorageFile): StorageFile {
       return file.size;
     },
     read: (position, length) => file.read(position, length),
+    ...(file.readInBackground === undefined ? {} : { readInBackground: (position: number, length: number) => file.readInBackground!(position, length) }),
     append: () => refuse("append to"),
     truncate: () => refuse("truncate"),
     sync: async () => {},

@@ -31,7 +31,15 @@ export interface ServeOptions {
   readonly trace?: (line: string) => void;
   /** The clock and timers of the broker, the delays and the pauses (default: the system's). */
   readonly scheduler?: Scheduler;
+  /**
+   * Bytes the logs may hold read and checked ahead of consumers going through them in order (default
+   * READ_AHEAD_BYTES_DEFAULT; 0 reads nothing ahead): a catching-up consumer's next fetch finds its batches ready.
+   */
+  readonly readAheadBytes?: number;
 }
+
+/** About 64 partitions' next fetch of 1 MiB. */
+export const READ_AHEAD_BYTES_DEFAULT = 64 << 20;
 
 export interface WireServer {
   /** host:port, for a client's bootstrap.servers. */
@@ -116,7 +124,10 @@ export async function openServing(options: ServeOptions): Promise<OpenedServing>
       recorder?.fault(injection);
     },
   }, options.faults ?? { faults: [] }, "serve() option faults");
-  const broker = await Broker.open({ storage: options.storage, scheduler, config: brokerConfig, command: options.command ?? "loglab serve" });
+  const broker = await Broker.open({
+    storage: options.storage, scheduler, config: brokerConfig, command: options.command ?? "loglab serve",
+    readAheadBytes: options.readAheadBytes ?? READ_AHEAD_BYTES_DEFAULT,
+  });
   const defaultPartitions = brokerConfig["num.partitions"] === undefined ? 1 : Number(brokerConfig["num.partitions"]);
   let handler: BrokerHandler | null = null;
   let connections = 0;

@@ -101,14 +101,23 @@ export function storageConformance(adapter: string, create: () => Promise<Storag
               fc.record({ op: fc.constant("append" as const), data: fc.uint8Array({ maxLength: 3000 }) }),
               fc.record({ op: fc.constant("truncate" as const), keep: fc.double({ min: 0, max: 1, noNaN: true }) }),
               fc.record({ op: fc.constant("sync" as const) }),
+              fc.record({ op: fc.constant("read" as const), at: fc.double({ min: 0, max: 1, noNaN: true }), length: fc.nat(4000) }),
             ),
             { maxLength: 25 },
           ),
           async (ops) => {
             const file = await storage.open(`m-0/${round++}.log`);
             let model = new Uint8Array(0);
+            // Reads not waited for (readInBackground where the adapter has it): each must see the file as it was
+            // when the read was asked for, whatever was appended or cut after it.
+            const reads: { read: Promise<Uint8Array>; expected: Uint8Array }[] = [];
             for (const op of ops) {
-              if (op.op === "append") {
+              if (op.op === "read") {
+                const at = Math.floor(model.length * op.at);
+                const expected = model.slice(at, at + op.length);
+                if (file.readInBackground === undefined) expect(await file.read(at, op.length)).toEqual(expected);
+                else reads.push({ read: file.readInBackground(at, op.length), expected });
+              } else if (op.op === "append") {
                 await file.append(op.data);
                 const next = new Uint8Array(model.length + op.data.length);
                 next.set(model);
@@ -124,6 +133,7 @@ export function storageConformance(adapter: string, create: () => Promise<Storag
               expect(file.size).toBe(model.length);
             }
             expect(await file.read(0, model.length + 10)).toEqual(model);
+            for (const { read, expected } of reads) expect(await read).toEqual(expected);
             await file.close();
           },
         ),

@@ -154,6 +154,8 @@ export class LogSegment {
   #indexDistrusted = false;
   /** Read-ahead windows by the offset a reader will ask for next, oldest first. */
   readonly #readAhead = new Map<number, ReadAheadWindow>();
+  /** Set at close: a read still under way then starts no window, which nothing would let go of. */
+  #closing = false;
 
   private constructor(
     readonly baseOffset: number,
@@ -560,7 +562,7 @@ export class LogSegment {
     const budget = this.segmentOptions.readAhead;
     const log = this.log;
     const offset = lastOffset + 1;
-    if (budget === undefined || log.readInBackground === undefined || position >= this.#end || this.#readAhead.has(offset)) return;
+    if (budget === undefined || log.readInBackground === undefined || this.#closing || position >= this.#end || this.#readAhead.has(offset)) return;
     if (chunkBytes > budget.maxBytes) return;
     if (this.#readAhead.size >= READ_AHEAD_WINDOWS_MAX) {
       const [oldestOffset, oldest] = this.#readAhead.entries().next().value!;
@@ -771,6 +773,7 @@ export class LogSegment {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     this.#dropReadAhead();
     await this.#persistIndexEntries();
     if (!this.readOnly) await this.transactionIndex.persist();

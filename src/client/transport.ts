@@ -23,6 +23,10 @@ export interface BrokerTransport {
   heartbeat(request: MemberRequest): Promise<LoglabError | null>;
   leaveGroup(groupId: string, memberId: string): Promise<LoglabError | null>;
   offsetCommit(request: OffsetCommitRequest): Promise<{ partitions: (TopicPartition & { error: LoglabError | null })[] }>;
+  /**
+   * The group's committed offsets, as a consumer asks for them (require_stable): a partition whose offsets an open
+   * transaction holds answers UnstableOffsetCommitError (retriable) until the transaction ends.
+   */
   offsetFetch(groupId: string, partitions?: readonly TopicPartition[]): Promise<OffsetFetchResponse>;
 }
 
@@ -92,6 +96,8 @@ export class InProcessTransport implements BrokerTransport {
   }
 
   offsetFetch(groupId: string, partitions?: readonly TopicPartition[]): ReturnType<BrokerTransport["offsetFetch"]> {
-    return this.broker.offsetFetch(groupId, partitions);
+    // As Kafka's consumer asks (KIP-447's require_stable, as KafkaTransport does): offsets a transaction holds are
+    // UNSTABLE_OFFSET_COMMIT until it ends, not the older ones, which a consumer would process again.
+    return this.broker.offsetFetch(groupId, partitions, true);
   }
 }

@@ -29,7 +29,7 @@ async function setup(answer: (fetched: OffsetFetchResponse, call: number) => Off
     return name === "offsetFetch" ? answer(answered as OffsetFetchResponse, offsetFetches++) : answered;
   });
   const consumer = new Consumer(transport, { scheduler, random }, { "group.id": "g", "enable.auto.commit": false, "auto.offset.reset": "earliest" });
-  return { scheduler, consumer, calls, run: <T>(promise: Promise<T>) => scheduler.runUntilSettled(promise, 60_000) };
+  return { broker, scheduler, consumer, calls, run: <T>(promise: Promise<T>) => scheduler.runUntilSettled(promise, 60_000) };
 }
 
 /** The answer KafkaTransport gives for a partition whose offsets a transaction holds, once its own retries ran out. */
@@ -80,6 +80,25 @@ describe("committed offsets the coordinator answers with an error", () => {
     expect(consumer.position(tp)).toBeUndefined();
     expect(calls.some((c) => c.request === "listOffsets" || c.request === "fetch")).toBe(false);
     await expect(consumer.committed([tp, { topic: "t", partition: 1 }])).rejects.toBe(denied);
+  });
+});
+
+describe("a consumer in process, while a transaction holds its group's offsets", () => {
+  it("waits for the transaction to end and starts at the offsets it committed, not at the older ones", async () => {
+    const { broker, scheduler, consumer, calls, run } = await setup((fetched) => fetched);
+    const { producerId, producerEpoch } = await broker.initProducerId("tx");
+    const txn = { transactionalId: "tx", producerId, producerEpoch };
+    await broker.addOffsetsGroupToTxn({ ...txn, groupId: "g" });
+    await broker.txnOffsetCommit({ ...txn, offsets: { groupId: "g", offsets: [{ ...tp, offset: 8 }] } });
+    consumer.assign([tp]);
+    // Offset 5 is committed, 8 pending: starting at 5 would process 5..7 again once the transaction commits.
+    expect(await run(consumer.poll(500))).toEqual([]);
+    expect(consumer.position(tp)).toBeUndefined();
+    await broker.endTxn({ ...txn, commit: true });
+    const records = await run(consumer.poll(5_000));
+    expect(records.map((r) => r.offset)).toEqual([8, 9]);
+    expect(calls.filter((c) => c.request === "offsetFetch").length).toBeGreaterThan(2);
+    expect(scheduler.nowMs()).toBeGreaterThan(500);
   });
 });
 

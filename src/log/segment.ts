@@ -570,10 +570,16 @@ export class LogSegment {
       budget.release(oldest);
     }
     const chunk = this.#scanAt(position, chunkBytes, lastOffset, "crc", (at, length) => log.readInBackground!(at, length)).then(
-      ({ scan, window }): Chunk | null => scan.batches.length === 0 ? null : { batches: scan.batches, window, start: position },
+      ({ scan, window: bytes }): Chunk | null => {
+        // A batch larger than the window is read whole: count what is held, or let go of it if the budget cannot.
+        if (bytes.length > chunkBytes && this.#readAhead.get(offset) === window && !budget.admit(window, bytes.length)) {
+          this.#readAhead.delete(offset);
+        }
+        return scan.batches.length === 0 ? null : { batches: scan.batches, window: bytes, start: position };
+      },
       () => null,
     );
-    const window = new ReadAheadWindow(chunkBytes, chunk, this.#readAhead, offset);
+    const window: ReadAheadWindow = new ReadAheadWindow(chunkBytes, chunk, this.#readAhead, offset);
     if (budget.admit(window, chunkBytes)) this.#readAhead.set(offset, window);
   }
 

@@ -207,6 +207,27 @@ export function readAheadCases(name: string, createStorage: () => Storage): void
       await log.close();
     });
 
+    it("counts the whole of a batch larger than its window, or lets the window go when the budget cannot hold it", async () => {
+      for (const [budgetBytes, kept] of [[200_000, true], [30_000, false]] as const) {
+        const storage = new CountingStorage(createStorage());
+        const budget = new ReadAheadBudget(budgetBytes);
+        const log = await openLog(storage, new ManualClock(1_700_000_000_000), budget, { "index.interval.bytes": "4096" });
+        await log.appendRecords([{ value: value(0, 100) }]);
+        await log.appendRecords([{ value: value(1, 50_000) }]);
+        await log.appendRecords([{ value: value(2, 100) }]);
+        await log.read(0, { maxBytes: 1 });
+        await new Promise((resolve) => setTimeout(resolve, 10)); // the window's background read comes in
+        // Kept: the window holds the whole 50 kB batch and counts it; else nothing is held.
+        if (kept) expect(budget.bytes, `budget ${budgetBytes}`).toBeGreaterThan(50_000);
+        else expect(budget.bytes, `budget ${budgetBytes}`).toBe(0);
+        const foreground = storage.foreground;
+        expect(nextOffsetAfter((await log.read(1, { maxBytes: 1 })).records)).toBe(2);
+        expect(storage.foreground > foreground, `budget ${budgetBytes}: read in the foreground`).toBe(!kept);
+        await log.close();
+        expect(budget.bytes).toBe(0);
+      }
+    });
+
     it("keeps the windows of many partitions within one budget, dropping the oldest", async () => {
       const clock = new ManualClock(1_700_000_000_000);
       const budget = new ReadAheadBudget(2 * (4096 + 1 + 64));

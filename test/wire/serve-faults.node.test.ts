@@ -208,7 +208,7 @@ describe("loglab serve --faults and --trace", () => {
       const traceFile = join(dir, "trace.jsonl");
       writeFileSync(faultsFile, JSON.stringify(loseProduceAnswerOnce));
       const served = startCli("node", ["serve", "--data-dir", join(dir, "data"), "--port", "0", "--faults", faultsFile, "--trace", traceFile]);
-      await until(() => /listening on (\S+)/.test(served.output().stdout), "the server's address");
+      await until(() => /listening on (\S+), injecting 1 fault\(s\)/.test(served.output().stdout), "the server's address");
       const bootstrap = /listening on (\S+), injecting 1 fault\(s\)/.exec(served.output().stdout)![1]!;
       const client = new Kafka({ clientId: "cli-test", brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50 } });
       await createTopic(client, "cli");

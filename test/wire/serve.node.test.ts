@@ -64,8 +64,8 @@ describe.each<CliRuntime>(["node", "deno"])("the loglab serve command (%s)", (ru
     const data = mkdtempSync(join(tmpdir(), "loglab-serve-cli-"));
     try {
       const served = startCli(runtime, ["serve", "--data-dir", data, "--port", "0", "--config", "num.partitions=2"]);
-      await until(() => /listening on (\S+)/.test(served.output().stdout), "the server's address");
-      const bootstrap = /listening on (\S+)/.exec(served.output().stdout)![1]!;
+      await until(() => /listening on (\S+)\n/.test(served.output().stdout), "the server's address");
+      const bootstrap = /listening on (\S+)\n/.exec(served.output().stdout)![1]!;
       await kcat(["-P", "-t", "cli", "-p", "1"], "hello\nworld\n", false, bootstrap);
       const { stdout } = await kcat(["-C", "-t", "cli", "-p", "1", "-e", "-o", "beginning", "-f", "%s\n"], "", false, bootstrap);
       expect(stdout).toBe("hello\nworld\n");

@@ -14,6 +14,7 @@ export {
 } from "./partition-log.ts";
 export { checkDataDir, type DataDirCheck } from "./verify.ts";
 export { type ReadAheadHolder, ReadAheadBudget } from "./read-ahead.ts";
+export { PooledBuffer, returnServedBytes, WindowPool } from "./window-pool.ts";
 export { QUARANTINE_SUFFIX, type QuarantinedFile, quarantineFolder } from "./quarantine.ts";
 export { type LogProblem } from "./index-check.ts";
 export { type LogWarning, type SegmentDescription, type SegmentRecovery, segmentFileName } from "./segment.ts";

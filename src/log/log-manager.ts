@@ -10,6 +10,7 @@ import { DEFAULT_LOG_CONFIG, type LogConfig, parseLogConfig } from "./config.ts"
 import { InvalidPartitionsError, InvalidRequestError, LogClosedError, PartitionFolderTakenError, ReadOnlyLogError, TopicExistsError, UnknownTopicOrPartitionError } from "./errors.ts";
 import { PartitionLog, type RecoveryReport } from "./partition-log.ts";
 import { ReadAheadBudget } from "./read-ahead.ts";
+import { WindowPool } from "./window-pool.ts";
 import type { LogWarning } from "./segment.ts";
 import { findPartitionFolders } from "./partition-folders.ts";
 import { foundTopicId, newTopicId } from "./topic-id.ts";
@@ -58,6 +59,9 @@ export interface LogManagerOptions {
   readonly readAheadBytes?: number;
 }
 
+/** The most bytes of free read-ahead buffers a log manager keeps (window-pool.ts). */
+const WINDOW_POOL_FREE_BYTES_MAX = 16 << 20;
+
 interface CheckpointEntry {
   readonly topic: string;
   readonly partition: number;
@@ -96,8 +100,8 @@ export class LogManager {
   readonly #creating = new Set<string>();
   readonly #logs = new Map<string, PartitionLog>();
   readonly #defaults: LogConfig;
-  /** What every partition's read-ahead shares, when there is one (options.readAheadBytes). */
-  readonly #readAhead: ReadAheadBudget | undefined;
+  /** What every partition's read-ahead shares, when there is one (options.readAheadBytes): the budget and the buffers. */
+  readonly #readAhead: { readAhead: ReadAheadBudget; windowPool: WindowPool } | undefined;
   /** Writes of the topics file, one at a time and in order. */
   readonly #metadataWrites = new OperationQueue();
   /** Topics this manager created: part of each new topic id. */
@@ -118,7 +122,11 @@ export class LogManager {
     this.#defaults = parseLogConfig(options.defaults ?? {}, DEFAULT_LOG_CONFIG);
     this.readOnly = options.readOnly ?? options.storage.readOnly;
     const readAheadBytes = options.readAheadBytes ?? 0;
-    this.#readAhead = readAheadBytes > 0 ? new ReadAheadBudget(readAheadBytes) : undefined;
+    // A reader cycles through about three buffers (one read ahead, one or two being written to its socket): the pool
+    // keeps enough free ones for a few readers, not the whole budget's worth after a burst.
+    this.#readAhead = readAheadBytes > 0
+      ? { readAhead: new ReadAheadBudget(readAheadBytes), windowPool: new WindowPool(Math.min(readAheadBytes, WINDOW_POOL_FREE_BYTES_MAX)) }
+      : undefined;
   }
 
   /**
@@ -209,7 +217,7 @@ export class LogManager {
       readOnly: this.readOnly,
       onWarning: (warning) => this.options.onLogWarning?.(warning),
       ...(recoveryPoint === undefined ? {} : { recoveryPoint }),
-      ...(this.#readAhead === undefined ? {} : { readAhead: this.#readAhead }),
+      ...this.#readAhead,
     });
     if (log.recovery.recovered.length > 0 || log.recovery.gaps.length > 0) this.recoveries.push(log.recovery);
     this.#logs.set(log.topicPartition, log);

@@ -16,6 +16,7 @@ import type { LogConfig } from "./config.ts";
 import { LogClosedError, LogOfflineError, OffsetOutOfRangeError, ReadOnlyLogError } from "./errors.ts";
 import { type QuarantinedFile, quarantineFile, quarantineTail } from "./quarantine.ts";
 import type { ReadAheadBudget } from "./read-ahead.ts";
+import type { WindowPool } from "./window-pool.ts";
 import { type LogWarning, LogSegment, parseSegmentFileName, type SegmentDescription, type SegmentRecovery } from "./segment.ts";
 import type { AbortedTxn } from "./transaction-index.ts";
 import { holdsMarker, loadTransactionIndex, replayTransactions } from "./transaction-recovery.ts";
@@ -128,6 +129,8 @@ export interface PartitionLogOptions {
   readonly onWarning?: (warning: LogWarning) => void;
   /** Segments read ahead of sequential reads within this budget (read-ahead.ts); absent: no read-ahead. */
   readonly readAhead?: ReadAheadBudget;
+  /** Where read-ahead windows take their buffers from (window-pool.ts). */
+  readonly windowPool?: WindowPool;
 }
 
 /** Files left by an interrupted compaction or deletion; removed when a log opens. */
@@ -705,9 +708,12 @@ export class PartitionLog {
   }
 }
 
-/** The segment option that shares the log's read-ahead budget, when it has one. */
-function readAheadOption(options: PartitionLogOptions): { readAhead?: ReadAheadBudget } {
-  return options.readAhead === undefined ? {} : { readAhead: options.readAhead };
+/** The segment options that share the log's read-ahead budget and window pool, when it has them. */
+function readAheadOption(options: PartitionLogOptions): { readAhead?: ReadAheadBudget; windowPool?: WindowPool } {
+  return {
+    ...(options.readAhead === undefined ? {} : { readAhead: options.readAhead }),
+    ...(options.windowPool === undefined ? {} : { windowPool: options.windowPool }),
+  };
 }
 
 /** Keeps the last WARNINGS_MAX warnings in `warnings` and passes each to `onWarning`. */

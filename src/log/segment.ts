@@ -13,6 +13,7 @@ import type { LogConfig } from "./config.ts";
 import { CorruptIndexError, ReadOnlyLogError } from "./errors.ts";
 import { checkOffsetIndex, checkTimeIndex, type LogProblem } from "./index-check.ts";
 import type { ReadAheadBudget, ReadAheadHolder } from "./read-ahead.ts";
+import type { PooledBuffer, WindowPool } from "./window-pool.ts";
 import { type AbortedTxn, TransactionIndex, TXN_INDEX_SUFFIX } from "./transaction-index.ts";
 
 export const LOG_SUFFIX = ".log";
@@ -81,6 +82,8 @@ export interface SegmentOptions {
   readonly onWarning?: (warning: LogWarning) => void;
   /** Read the next window ahead of sequential reads (read-ahead.ts), within this budget; absent: no read-ahead. */
   readonly readAhead?: ReadAheadBudget;
+  /** Where read-ahead windows take their buffers from (window-pool.ts); absent: each window has memory of its own. */
+  readonly windowPool?: WindowPool;
 }
 
 /** Whole valid batches read from `start` in the segment: `window` holds their bytes. */
@@ -103,12 +106,22 @@ class ReadAheadWindow implements ReadAheadHolder {
     readonly chunkBytes: number,
     /** Null when the read found no whole valid batch or failed: the read itself then finds out why. */
     readonly chunk: Promise<Chunk | null>,
+    /** The pool's buffer the window was read into, if any (its chunk's bytes may lie in it). */
+    readonly pooled: PooledBuffer | undefined,
+    /** Where the segment's readable bytes ended when the window was read: a window cut short there may be stale. */
+    readonly endAtRead: number,
     private readonly windows: Map<number, ReadAheadWindow>,
     private readonly offset: number,
   ) {}
 
   dropReadAhead(): void {
     if (this.windows.get(this.offset) === this) this.windows.delete(this.offset);
+    this.letGo();
+  }
+
+  /** The window will serve nothing: its buffer goes back to the pool once its read is over. */
+  letGo(): void {
+    if (this.pooled !== undefined) void this.chunk.then(() => this.pooled!.release());
   }
 }
 
@@ -205,9 +218,10 @@ export class LogSegment {
     return this.segmentOptions.readOnly ?? false;
   }
 
-  /** The read-ahead budget this segment reads ahead within (a segment that replaces it shares it), if any. */
-  get readAheadBudget(): ReadAheadBudget | undefined {
-    return this.segmentOptions.readAhead;
+  /** The read-ahead budget and window pool this segment uses, if any: a segment that replaces it shares them. */
+  get readAheadOptions(): { readAhead?: ReadAheadBudget; windowPool?: WindowPool } {
+    const { readAhead, windowPool } = this.segmentOptions;
+    return { ...(readAhead === undefined ? {} : { readAhead }), ...(windowPool === undefined ? {} : { windowPool }) };
   }
 
   /** The .log file's name. */
@@ -501,9 +515,14 @@ export class LogSegment {
     if (startOffset >= this.nextOffset) return null;
     const chunkBytes = this.config.indexIntervalBytes + maxBytes + 64;
     const ahead = this.#takeReadAhead(startOffset);
-    const aheadChunk = ahead?.chunkBytes === chunkBytes ? await ahead.chunk : null;
-    const fromAhead = aheadChunk === null ? undefined : this.#serve(aheadChunk, startOffset, maxBytes, maxOffsetExclusive);
-    if (fromAhead !== undefined) return this.#served(fromAhead, chunkBytes);
+    if (ahead !== undefined) {
+      const chunk = ahead.chunkBytes === chunkBytes ? await ahead.chunk : null;
+      // A window that reached the segment's end then misses what was appended since: a fresh read serves more.
+      const fresh = chunk !== null && (chunk.window.length >= chunkBytes || this.#end === ahead.endAtRead);
+      const served = fresh ? this.#serve(chunk, startOffset, maxBytes, maxOffsetExclusive, ahead.pooled) : undefined;
+      if (served !== undefined) return this.#served(served, chunkBytes);
+      ahead.letGo();
+    }
     for await (const chunk of this.#chunksFrom(startOffset, chunkBytes, true, "crc")) {
       const served = this.#serve(chunk, startOffset, maxBytes, maxOffsetExclusive);
       if (served !== undefined) return this.#served(served, chunkBytes);
@@ -512,12 +531,17 @@ export class LogSegment {
   }
 
   /** What a read serves from `chunk`: undefined when no batch in it holds `startOffset`, null when none qualifies. */
-  #serve(chunk: Chunk, startOffset: number, maxBytes: number, maxOffsetExclusive: number): Served | null | undefined {
+  #serve(
+    chunk: Chunk, startOffset: number, maxBytes: number, maxOffsetExclusive: number, pooled?: PooledBuffer,
+  ): Served | null | undefined {
     const { batches, window, start } = chunk;
     const first = batches.findIndex((b) => b.lastOffset >= startOffset);
     if (first < 0) return undefined;
     const head = batches[first]!;
-    if (head.baseOffset >= maxOffsetExclusive) return null;
+    if (head.baseOffset >= maxOffsetExclusive) {
+      pooled?.release();
+      return null;
+    }
     let size = 0;
     let lastOffset = head.lastOffset;
     for (let i = first; i < batches.length; i++) {
@@ -529,11 +553,22 @@ export class LogSegment {
     const at = head.position - start;
     assert(at >= 0 && size > 0 && head.lastOffset >= startOffset, () => `read of offset ${startOffset} from ${this.log.name} found no batch covering it at byte ${head.position}`);
     const end = head.position + size;
-    if (at + size > window.length) return { bytes: this.log.read(head.position, size), end, lastOffset };
+    if (at + size > window.length) {
+      pooled?.release();
+      return { bytes: this.log.read(head.position, size), end, lastOffset };
+    }
     // The window is this read's own copy (storage reads never share their bytes): a view of it serves the batches
-    // without copying them again, unless that would keep a window much larger than what is returned alive.
-    const bytes = size * 2 >= window.length ? window.subarray(at, at + size) : window.slice(at, at + size);
-    return { bytes, end, lastOffset };
+    // without copying them again, unless that would keep a window much larger than what is returned alive. A view
+    // of a pooled buffer is lent: the buffer goes back when the bytes are returned (returnServedBytes), not before.
+    if (size * 2 < window.length) {
+      const copy = window.slice(at, at + size);
+      pooled?.release();
+      return { bytes: copy, end, lastOffset };
+    }
+    const view = window.subarray(at, at + size);
+    if (pooled?.holds(view)) pooled.lend(view);
+    else pooled?.release();
+    return { bytes: view, end, lastOffset };
   }
 
   /** Returns what a read serves, and starts reading the window after it when there is more in this segment. */
@@ -568,24 +603,41 @@ export class LogSegment {
       const [oldestOffset, oldest] = this.#readAhead.entries().next().value!;
       this.#readAhead.delete(oldestOffset);
       budget.release(oldest);
+      oldest.letGo();
     }
-    const chunk = this.#scanAt(position, chunkBytes, lastOffset, "crc", (at, length) => log.readInBackground!(at, length)).then(
+    const pooled = this.segmentOptions.windowPool?.take(chunkBytes);
+    // The window's first read goes into the pool's buffer; a second one (a batch larger than the window) cannot.
+    let into = pooled?.bytes;
+    const read = (at: number, length: number): Promise<Uint8Array> => {
+      const target = into !== undefined && length <= into.length ? into : undefined;
+      into = undefined;
+      return log.readInBackground!(at, length, target);
+    };
+    const chunk = this.#scanAt(position, chunkBytes, lastOffset, "crc", read).then(
       ({ scan, window: bytes }): Chunk | null => {
         // A batch larger than the window is read whole: count what is held, or let go of it if the budget cannot.
         if (bytes.length > chunkBytes && this.#readAhead.get(offset) === window && !budget.admit(window, bytes.length)) {
           this.#readAhead.delete(offset);
         }
+        if (pooled !== undefined && (scan.batches.length === 0 || !pooled.holds(bytes))) pooled.release();
         return scan.batches.length === 0 ? null : { batches: scan.batches, window: bytes, start: position };
       },
-      () => null,
+      () => {
+        pooled?.release();
+        return null;
+      },
     );
-    const window: ReadAheadWindow = new ReadAheadWindow(chunkBytes, chunk, this.#readAhead, offset);
+    const window: ReadAheadWindow = new ReadAheadWindow(chunkBytes, chunk, pooled, this.#end, this.#readAhead, offset);
     if (budget.admit(window, chunkBytes)) this.#readAhead.set(offset, window);
+    else window.letGo();
   }
 
   /** Forgets every read-ahead window (the bytes they hold may no longer be the file's). */
   #dropReadAhead(): void {
-    for (const window of this.#readAhead.values()) this.segmentOptions.readAhead?.release(window);
+    for (const window of this.#readAhead.values()) {
+      this.segmentOptions.readAhead?.release(window);
+      window.letGo();
+    }
     this.#readAhead.clear();
   }
 

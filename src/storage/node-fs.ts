@@ -411,18 +411,20 @@ class NodeFsFile implements StorageFile, ReopenableFile {
     return this.#read(position, length, false);
   }
 
-  readInBackground(position: number, length: number): Promise<Uint8Array> {
-    return this.#read(position, length, true);
+  readInBackground(position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    return this.#read(position, length, true, into);
   }
 
-  #read(position: number, length: number, inBackground: boolean): Promise<Uint8Array> {
+  #read(position: number, length: number, inBackground: boolean, into?: Uint8Array): Promise<Uint8Array> {
     return this.#run("read", async () => {
       await this.#settle();
       return readThroughBuffer(position, length, this.#flushedSize, this.#buffer, (from, count) => {
         const fd = this.#handle();
-        // Its own memory, not zero-filled first (only bytes read over are returned), as a plain Uint8Array (whose
-        // slice() copies, as callers expect).
-        const out = new Uint8Array(Buffer.allocUnsafeSlow(count).buffer, 0, count);
+        // The caller's buffer, or its own memory, not zero-filled first (only bytes read over are returned), as a
+        // plain Uint8Array (whose slice() copies, as callers expect).
+        const out = into !== undefined && into.length >= count
+          ? into.subarray(0, count)
+          : new Uint8Array(Buffer.allocUnsafeSlow(count).buffer, 0, count);
         if (!inBackground) return readAllSync(fd, out, from);
         // The handle stays open until the thread pool is done; the operation queue keeps appends, truncation and
         // close after the read.

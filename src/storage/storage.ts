@@ -52,8 +52,10 @@ export interface StorageFile {
   /**
    * read(), done off this thread (a thread pool) so that this one goes on working meanwhile: for reads nobody waits
    * on yet (a log's read-ahead). Absent where reads cannot leave this thread; the log then reads nothing ahead.
+   * With `into` (at least `length` bytes, not touched until the read settles), the bytes may be read into it: the
+   * result is then a view of it, else its own memory.
    */
-  readInBackground?(position: number, length: number): Promise<Uint8Array>;
+  readInBackground?(position: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   /** Cuts the file to `size` bytes (never longer). Durable once synced. */
   truncate(size: number): Promise<void>;
   /** Makes every append and truncate so far durable. */
@@ -94,7 +96,9 @@ export function readOnlyFile(file: StorageFile): StorageFile {
       return file.size;
     },
     read: (position, length) => file.read(position, length),
-    ...(file.readInBackground === undefined ? {} : { readInBackground: (position: number, length: number) => file.readInBackground!(position, length) }),
+    ...(file.readInBackground === undefined ? {} : {
+      readInBackground: (position: number, length: number, into?: Uint8Array) => file.readInBackground!(position, length, into),
+    }),
     append: () => refuse("append to"),
     truncate: () => refuse("truncate"),
     sync: async () => {},

@@ -11,6 +11,7 @@
 // to stop reading the socket (onReadingChange), so a client that sends faster than it reads its answers is slowed
 // down instead of filling memory, as Kafka mutes such a channel.
 
+import { returnServedBytes } from "../log/index.ts";
 import type { WireApi } from "./codec-support.ts";
 import { decodeRequestFrame, encodeResponseFrame, encodeResponseFrameChunks, frameBytesMax, PendingBytes, readFrame, readRequestHeader, type RequestHeader, wireApisByKey } from "./framing.ts";
 import { type ApiVersionsResponse, apiKeys, encodeApiVersionsResponse, wireApis } from "./generated/index.ts";
@@ -47,8 +48,10 @@ export interface ConnectionOptions {
   /**
    * Takes each response as the pieces it was encoded in, to be written back to back, in request order: a Fetch
    * answer's records are the log's own bytes, not copied into the frame (a socket shell writes them with writev).
+   * The shell calls `written` once the socket has taken every piece, or will never send them: their bytes may then
+   * be used again (a read-ahead window's buffer goes back to its pool), so never before.
    */
-  readonly sendChunks?: (chunks: readonly Uint8Array[]) => void;
+  readonly sendChunks?: (chunks: readonly Uint8Array[], written: () => void) => void;
   /** Called once when a handler fails after receive() returned: the shell closes the socket. */
   readonly onClose?: (reason: string) => void;
   /** socket.request.max.bytes: the largest request frame, size prefix excluded (default 100 MiB). */
@@ -59,6 +62,11 @@ export interface ConnectionOptions {
   readonly onReadingChange?: (reading: boolean) => void;
   /** The peer's address as Kafka writes it (client-host.ts), handed to every request of this connection. */
   readonly clientHost?: string;
+}
+
+/** A response's pieces are gone: the log may use the memory of those it served from a pooled window again. */
+function returnChunks(chunks: readonly Uint8Array[]): void {
+  for (const chunk of chunks) returnServedBytes(chunk);
 }
 
 /** Requests of one connection running at once unless the shell says otherwise. */
@@ -242,7 +250,7 @@ export class Connection {
 
   #send(chunks: readonly Uint8Array[]): void {
     const { send, sendChunks } = this.#options;
-    if (sendChunks !== undefined) sendChunks(chunks);
+    if (sendChunks !== undefined) sendChunks(chunks, () => returnChunks(chunks));
     else send?.(chunks[0]!);
   }
 
@@ -258,7 +266,9 @@ export class Connection {
     while (this.#slots.length > 0 && this.#slots[0]!.bytes !== undefined) {
       const { bytes } = this.#slots.shift()!;
       freed = true;
-      if (this.#closed === null && bytes !== null && bytes !== undefined) this.#send(bytes);
+      if (bytes === null || bytes === undefined) continue;
+      if (this.#closed === null) this.#send(bytes);
+      else returnChunks(bytes); // never sent: nothing reads them any more
     }
     if (freed && this.#pending.size > 0) this.#pumpLater();
   }

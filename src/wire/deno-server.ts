@@ -69,7 +69,7 @@ export async function serve(options: ServeOptions): Promise<FaultableWireServer>
       reading = value;
       if (value) readingAgain();
     };
-    const write = (chunks: readonly Uint8Array[]): void => {
+    const write = (chunks: readonly Uint8Array[], written: () => void): void => {
       const size = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
       queued += size;
       if (queued > QUEUED_BYTES_MAX) setWriteBlocked(true);
@@ -78,6 +78,7 @@ export async function serve(options: ServeOptions): Promise<FaultableWireServer>
           for (let at = 0; at < bytes.length && !closed;) at += await conn.write(bytes.subarray(at));
         }
       }).finally(() => {
+        written();
         queued -= size;
         if (queued <= QUEUED_BYTES_MAX) setWriteBlocked(false);
       }).catch((error: unknown) => {

@@ -19,10 +19,13 @@ export async function serve(options: ServeOptions): Promise<FaultableWireServer>
     // requests wait the socket is not read, as Kafka mutes such a channel: a slow reader cannot pile up answers here.
     let setWriteBlocked = (_blocked: boolean): void => {};
     // A frame's pieces (header bytes, then the log's record bytes, not copied) leave in one writev: cork holds them.
-    const write = (chunks: readonly Uint8Array[]): void => {
+    // The last piece's callback comes once all of them were written, or failed, or were dropped with the socket.
+    const write = (chunks: readonly Uint8Array[], written: () => void): void => {
       if (chunks.length > 1) socket.cork();
       let room = true;
-      for (const chunk of chunks) room = socket.write(chunk);
+      chunks.forEach((chunk, i) => {
+        room = i === chunks.length - 1 ? socket.write(chunk, () => written()) : socket.write(chunk);
+      });
       if (chunks.length > 1) socket.uncork();
       if (!room) setWriteBlocked(true);
     };

@@ -62,8 +62,11 @@ export interface ClientSocket {
   readonly peer: string;
   /** The peer's IP address as the runtime gives it (Node's remoteAddress, Deno's remoteAddr.hostname): DescribeGroups' client host. */
   readonly host: string;
-  /** Writes one response frame, given in pieces that go out back to back (the records among them are not copies). */
-  write(chunks: readonly Uint8Array[]): void;
+  /**
+   * Writes one response frame, given in pieces that go out back to back (the records among them are not copies),
+   * and calls `written` once the socket has taken them all or will never send them (it failed, or was closed).
+   */
+  write(chunks: readonly Uint8Array[], written: () => void): void;
   destroy(): void;
   /** Stops (false) or resumes (true) reading the socket: the connection's backpressure. */
   setReading(reading: boolean): void;
@@ -149,7 +152,7 @@ export async function openServing(options: ServeOptions): Promise<OpenedServing>
         socket.destroy();
       };
       const faulty = injector.wrap(handler, id);
-      const connection = new Connection({ handler: recorder === null ? faulty : recorder.wrap(faulty, id), requestBytesMax, sendChunks: (chunks) => socket.write(chunks), onClose: end,
+      const connection = new Connection({ handler: recorder === null ? faulty : recorder.wrap(faulty, id), requestBytesMax, sendChunks: (chunks, written) => socket.write(chunks, written), onClose: end,
         clientHost: kafkaClientHost(socket.host),
         onReadingChange: (reading) => socket.setReading(reading),
       });

@@ -10,6 +10,7 @@ import {
 import { Connection, type RequestHandler, type WireRequest } from "../../src/wire/connection.ts";
 import { apiKeys, type FetchRequest, type FetchResponse } from "../../src/wire/generated/index.ts";
 import { Writer, writerReferencedBytesMin } from "../../src/wire/primitives.ts";
+import { WindowPool } from "../../src/log/index.ts";
 import { concat as concatBytes, sameBytes as same } from "../support/bytes.ts";
 
 const concat = (parts: readonly Uint8Array[]): Uint8Array => concatBytes(...parts);
@@ -107,6 +108,40 @@ describe("Connection", () => {
     expect(pieces).toHaveLength(1);
     expect(pieces[0]).toContain(records);
     expect(same(concat(pieces[0]!), whole[0]!)).toBe(true);
+  });
+
+  it("gives records lent from a pooled window back only once the shell says it wrote them, or when they will never be sent", async () => {
+    const pool = new WindowPool(1 << 20);
+    const lent = () => {
+      const pooled = pool.take(50_000);
+      const view = pooled.bytes.subarray(0, 50_000);
+      view.set(patterned(50_000, 9));
+      pooled.lend(view);
+      return view;
+    };
+    const writes: (() => void)[] = [];
+    const connection = new Connection({ handler: new FetchHandler(lent()), sendChunks: (_chunks, written) => writes.push(written) });
+    connection.receive(fetchRequest(5));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(writes).toHaveLength(1);
+    expect(pool.freeBytes).toBe(0); // still the socket's to write
+    writes[0]!();
+    expect(pool.freeBytes).toBeGreaterThan(0);
+
+    // A response finished after its connection closed is never sent: its bytes go back at once.
+    const pending = lent(); // takes the buffer the pool got back
+    expect(pool.freeBytes).toBe(0);
+    let finish = (): void => {};
+    const slow: RequestHandler = {
+      handle: () => new Promise((resolve) => (finish = () => resolve(fetchAnswer(5, [pending])))),
+      unsupported: () => null,
+    };
+    const closing = new Connection({ handler: slow, sendChunks: () => expect.unreachable("a closed connection sends nothing") });
+    closing.receive(fetchRequest(5));
+    expect(closing.receive(Uint8Array.of(0, 0, 0, 1, 0xff)).kind).toBe("close");
+    finish();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(pool.freeBytes).toBeGreaterThan(0);
   });
 
   it("a request read in many small pieces starts once, whole", async () => {

@@ -108,7 +108,7 @@ export async function javaConsume(bootstrap: string, topic: string, count: numbe
   return Number(row[9]);
 }
 
-export interface StartedKafka {
+export interface StartedBroker {
   readonly bootstrap: string;
   stop(): Promise<void>;
 }
@@ -117,7 +117,7 @@ export interface StartedKafka {
  * One Apache Kafka broker, started by `npm run kafka`'s script (KRaft, loopback, 1 GiB heap); stop() ends it with
  * SIGTERM and removes the temporary folder its log dir is in.
  */
-export function startKafka(): Promise<StartedKafka> {
+export function startKafka(): Promise<StartedBroker> {
   const deno = join(root, "node_modules", ".bin", "deno");
   const child = spawn(deno, ["run", "--allow-all", "--config", "deno.json", "test/kafka/start-broker.ts"], {
     stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
@@ -151,7 +151,7 @@ export function startKafka(): Promise<StartedKafka> {
  * `loglab serve` on `dataDir` in a process of its own, as a user runs it and as Kafka runs beside it (the bench's
  * own process, its heap and event loop, is then not the server's); stop() ends it with SIGTERM, a clean shutdown.
  */
-export function startLoglabServe(dataDir: string): Promise<StartedKafka> {
+export function startLoglabServe(dataDir: string): Promise<StartedBroker> {
   const main = join(root, ".cache", "bench-build", "src", "cli", "main.js");
   const child = spawn(process.execPath, [main, "serve", "--data-dir", dataDir, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -114,7 +114,7 @@ export async function compactSegment(
   await storage.delete(segmentFileName(dir, base, INDEX_SUFFIX));
   await storage.delete(segmentFileName(dir, base, TIME_INDEX_SUFFIX));
   await storage.rename(cleanedName, segmentFileName(dir, base, LOG_SUFFIX));
-  const replacement = await LogSegment.open(storage, dir, base, config, nowMs, { limitOffset: segment.limitOffset, ...segment.readAheadOptions });
+  const replacement = await LogSegment.open(storage, dir, base, config, nowMs, { limitOffset: segment.limitOffset, ...segment.readAheadShares });
   const scan = await replacement.recover();
   // The cleaned file holds batches this process just validated and wrote: anything else is a broken invariant.
   if (scan.error !== null) throw scan.error;

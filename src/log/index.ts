@@ -13,7 +13,7 @@ export {
   type LogGap, type RecoveryReport, type RetentionReport,
 } from "./partition-log.ts";
 export { checkDataDir, type DataDirCheck } from "./verify.ts";
-export { type ReadAheadHolder, ReadAheadBudget } from "./read-ahead.ts";
+export { type ReadAheadHolder, ReadAheadBudget, type ReadAheadShares } from "./read-ahead.ts";
 export { PooledBuffer, returnServedBytes, WindowPool } from "./window-pool.ts";
 export { QUARANTINE_SUFFIX, type QuarantinedFile, quarantineFolder } from "./quarantine.ts";
 export { type LogProblem } from "./index-check.ts";

@@ -15,8 +15,7 @@ import { compactSegment, keyOf } from "./compaction.ts";
 import type { LogConfig } from "./config.ts";
 import { LogClosedError, LogOfflineError, OffsetOutOfRangeError, ReadOnlyLogError } from "./errors.ts";
 import { type QuarantinedFile, quarantineFile, quarantineTail } from "./quarantine.ts";
-import type { ReadAheadBudget } from "./read-ahead.ts";
-import type { WindowPool } from "./window-pool.ts";
+import { type ReadAheadShares, readAheadShares } from "./read-ahead.ts";
 import { type LogWarning, LogSegment, parseSegmentFileName, type SegmentDescription, type SegmentRecovery } from "./segment.ts";
 import type { AbortedTxn } from "./transaction-index.ts";
 import { holdsMarker, loadTransactionIndex, replayTransactions } from "./transaction-recovery.ts";
@@ -110,7 +109,7 @@ export interface CompactionReport {
   readonly tombstonesRemoved: number;
 }
 
-export interface PartitionLogOptions {
+export interface PartitionLogOptions extends ReadAheadShares {
   readonly storage: Storage;
   readonly topic: string;
   readonly partition: number;
@@ -127,10 +126,6 @@ export interface PartitionLogOptions {
   readonly readOnly?: boolean;
   /** Called with each warning as it happens (they are also kept in `warnings`). */
   readonly onWarning?: (warning: LogWarning) => void;
-  /** Segments read ahead of sequential reads within this budget (read-ahead.ts); absent: no read-ahead. */
-  readonly readAhead?: ReadAheadBudget;
-  /** Where read-ahead windows take their buffers from (window-pool.ts). */
-  readonly windowPool?: WindowPool;
 }
 
 /** Files left by an interrupted compaction or deletion; removed when a log opens. */
@@ -216,7 +211,7 @@ export class PartitionLog {
     for (let i = 0; i < baseOffsets.length; i++) {
       const baseOffset = baseOffsets[i]!;
       const limitOffset = baseOffsets[i + 1] ?? Infinity;
-      const segment = await LogSegment.open(storage, dir, baseOffset, config, nowMs, { readOnly, limitOffset, onWarning, ...readAheadOption(options) });
+      const segment = await LogSegment.open(storage, dir, baseOffset, config, nowMs, { readOnly, limitOffset, onWarning, ...readAheadShares(options) });
       const mustRecover = !options.cleanShutdown && limitOffset > recoveryPoint;
       const scan = mustRecover ? await segment.recover() : await segment.load();
       segments.push(segment);
@@ -506,7 +501,7 @@ export class PartitionLog {
     await this.#syncActive();
     const segment = await LogSegment.open(storage, this.topicPartition, this.logEndOffset, config, nowMs, {
       onWarning: (warning) => this.#warn(warning),
-      ...readAheadOption(this.options),
+      ...readAheadShares(this.options),
     });
     await segment.load();
     this.#active.limitOffset = segment.baseOffset;
@@ -706,14 +701,6 @@ export class PartitionLog {
     });
     this.#closed = true;
   }
-}
-
-/** The segment options that share the log's read-ahead budget and window pool, when it has them. */
-function readAheadOption(options: PartitionLogOptions): { readAhead?: ReadAheadBudget; windowPool?: WindowPool } {
-  return {
-    ...(options.readAhead === undefined ? {} : { readAhead: options.readAhead }),
-    ...(options.windowPool === undefined ? {} : { windowPool: options.windowPool }),
-  };
 }
 
 /** Keeps the last WARNINGS_MAX warnings in `warnings` and passes each to `onWarning`. */

@@ -4,9 +4,25 @@
 // its bytes read and checked. Kafka's broker gets the same overlap from the page cache and sendfile; loglab reads
 // into memory and checks every batch it serves, so it does that work ahead of the request instead.
 //
-// Each segment keeps at most one window. Every window held counts against one byte budget per log manager: making
-// room drops the windows held longest (each window is about one fetch's max bytes, so a budget of 64 MiB holds
-// about 64 partitions' next windows).
+// A segment keeps a window per reader going through it in order (a few at most). Every window held counts against
+// one byte budget per log manager: making room drops the windows held longest (each window is about one fetch's max
+// bytes, so a budget of 64 MiB holds about 64 readers' next windows).
+
+import type { WindowPool } from "./window-pool.ts";
+
+/** What the segments of one log manager share to read ahead: the byte budget and the pool of window buffers. */
+export interface ReadAheadShares {
+  /** Absent: nothing is read ahead. */
+  readonly readAhead?: ReadAheadBudget;
+  /** Absent: each window has memory of its own. */
+  readonly windowPool?: WindowPool;
+}
+
+/** Just the read-ahead shares of `options` (a segment's or a log's), to hand on to another segment. */
+export function readAheadShares(options: ReadAheadShares): ReadAheadShares {
+  const { readAhead, windowPool } = options;
+  return { ...(readAhead === undefined ? {} : { readAhead }), ...(windowPool === undefined ? {} : { windowPool }) };
+}
 
 /** What holds a window: it lets go of it when the budget needs the room. */
 export interface ReadAheadHolder {

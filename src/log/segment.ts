@@ -12,8 +12,8 @@ import { announcedBatchSize, type BatchInfo, type OffsetBounds, type RegionScan,
 import type { LogConfig } from "./config.ts";
 import { CorruptIndexError, ReadOnlyLogError } from "./errors.ts";
 import { checkOffsetIndex, checkTimeIndex, type LogProblem } from "./index-check.ts";
-import type { ReadAheadBudget, ReadAheadHolder } from "./read-ahead.ts";
-import type { PooledBuffer, WindowPool } from "./window-pool.ts";
+import { type ReadAheadHolder, type ReadAheadShares, readAheadShares } from "./read-ahead.ts";
+import type { PooledBuffer } from "./window-pool.ts";
 import { type AbortedTxn, TransactionIndex, TXN_INDEX_SUFFIX } from "./transaction-index.ts";
 
 export const LOG_SUFFIX = ".log";
@@ -74,16 +74,12 @@ export interface LogWarning {
   readonly message: string;
 }
 
-export interface SegmentOptions {
+export interface SegmentOptions extends ReadAheadShares {
   /** Never write, truncate or create a file; missing index files are rebuilt in memory. */
   readonly readOnly?: boolean;
   /** The next segment's base offset (Infinity for the last segment): no batch of this one may reach it. */
   readonly limitOffset?: number;
   readonly onWarning?: (warning: LogWarning) => void;
-  /** Read the next window ahead of sequential reads (read-ahead.ts), within this budget; absent: no read-ahead. */
-  readonly readAhead?: ReadAheadBudget;
-  /** Where read-ahead windows take their buffers from (window-pool.ts); absent: each window has memory of its own. */
-  readonly windowPool?: WindowPool;
 }
 
 /** Whole valid batches read from `start` in the segment: `window` holds their bytes. */
@@ -219,9 +215,8 @@ export class LogSegment {
   }
 
   /** The read-ahead budget and window pool this segment uses, if any: a segment that replaces it shares them. */
-  get readAheadOptions(): { readAhead?: ReadAheadBudget; windowPool?: WindowPool } {
-    const { readAhead, windowPool } = this.segmentOptions;
-    return { ...(readAhead === undefined ? {} : { readAhead }), ...(windowPool === undefined ? {} : { windowPool }) };
+  get readAheadShares(): ReadAheadShares {
+    return readAheadShares(this.segmentOptions);
   }
 
   /** The .log file's name. */
